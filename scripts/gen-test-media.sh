@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# Generates the media fixtures used by the tests (probe, scanner, server).
+#
+# Every fixture is small (320x240 or less, 2-12 s) and synthetic (lavfi testsrc2 /
+# sine), so the whole set is generated in well under a minute on two cores.  The
+# script is idempotent: a fixture that already exists is skipped, and each one is
+# written to a temporary name first and renamed into place, so an interrupted or
+# concurrent run never leaves a half-written file behind that a later run would
+# mistake for a good one.
+#
+# Usage: scripts/gen-test-media.sh OUTDIR
+# Needs: ffmpeg with libx264, libx265, libvpx, libopus, libmp3lame (Debian's
+#        ffmpeg package has them all).  AV1 is generated only when libsvtav1 or
+#        libaom-av1 is available.
+#
+# Adding a fixture: write a `fx_<name>` function that writes "$OUT" (the
+# temporary path, already carrying the final extension), then add a
+# `make_fixture <file name> fx_<name>` line at the bottom.
+set -euo pipefail
+
+if [[ $# -ne 1 ]]; then
+  echo "usage: $0 OUTDIR" >&2
+  exit 2
+fi
+DIR="$1"
+mkdir -p "$DIR"
+DIR="$(cd "$DIR" && pwd)"
+
+command -v ffmpeg >/dev/null || {
+  echo "ffmpeg not found: install it (Debian/Ubuntu: apt-get install ffmpeg)" >&2
+  exit 1
+}
+
+FF=(ffmpeg -hide_banner -loglevel error -nostdin -y)
+# The encoder list, captured once.  (Piping `ffmpeg -encoders` straight into
+# `grep -q` is racy under pipefail: grep exits early and ffmpeg dies of SIGPIPE.)
+ENCODERS="$(ffmpeg -hide_banner -encoders 2>/dev/null || true)"
+has_encoder() { grep -q " $1 " <<<"$ENCODERS"; }
+# Inputs: a moving test pattern and a tone.  Sizes are tiny on purpose.
+vsrc() { echo "testsrc2=size=${2:-320x240}:rate=${3:-25}:duration=$1"; }
+asrc() { echo "sine=frequency=${2:-440}:sample_rate=${3:-48000}:duration=$1"; }
+# Video without B-frames (ultrafast) unless a fixture asks for them.
+X264=(-c:v libx264 -preset ultrafast -pix_fmt yuv420p -g 50)
+AAC=(-c:a aac -b:a 64k -ac 2)
+
+# Shared subtitle source for the subtitle fixtures.
+SRT="$DIR/.subs.srt"
+write_srt() {
+  [[ -f "$SRT" ]] && return 0
+  cat >"$SRT.tmp.$$" <<'EOF'
+1
+00:00:00,500 --> 00:00:01,500
+Hello from Marquee.
+
+2
+00:00:02,000 --> 00:00:03,500
+Second cue, <i>in italics</i>.
+EOF
+  mv -f "$SRT.tmp.$$" "$SRT"
+}
+
+# ---- good fixtures ---------------------------------------------------------
+
+# H.264 + AAC, ffmpeg's default layout: mdat first, moov at the end.
+fx_h264_aac_mp4() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 4)" -f lavfi -i "$(asrc 4)" \
+    "${X264[@]}" "${AAC[@]}" "$OUT"
+}
+
+# Same, with moov moved in front of mdat.
+fx_h264_aac_faststart_mp4() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 4)" -f lavfi -i "$(asrc 4)" \
+    "${X264[@]}" "${AAC[@]}" -movflags +faststart "$OUT"
+}
+
+# QuickTime container.
+fx_h264_aac_mov() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 3)" -f lavfi -i "$(asrc 3)" \
+    "${X264[@]}" "${AAC[@]}" "$OUT"
+}
+
+# iTunes-style M4V (ipod muxer brand).
+fx_h264_aac_m4v() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 3)" -f lavfi -i "$(asrc 3)" \
+    "${X264[@]}" "${AAC[@]}" -f ipod "$OUT"
+}
+
+# x264's default B-frames: ffmpeg writes an edit list to hide the CTS delay.
+fx_bframes_mp4() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 4)" -f lavfi -i "$(asrc 4)" \
+    -c:v libx264 -preset veryfast -pix_fmt yuv420p -bf 3 "${AAC[@]}" "$OUT"
+}
+
+# A 10 s GOP (one keyframe per 300 frames at 30 fps) over 12 s: 2 keyframes.
+fx_gop300_mp4() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 12 160x120 30)" \
+    -c:v libx264 -preset ultrafast -pix_fmt yuv420p -g 300 -keyint_min 300 \
+    -sc_threshold 0 "$OUT"
+}
+
+# Two audio tracks tagged eng and fra.
+fx_two_audio_langs_mp4() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 3)" -f lavfi -i "$(asrc 3 440)" \
+    -f lavfi -i "$(asrc 3 660 44100)" \
+    -map 0:v -map 1:a -map 2:a "${X264[@]}" "${AAC[@]}" \
+    -metadata:s:a:0 language=eng -metadata:s:a:1 language=fra "$OUT"
+}
+
+# mov_text (tx3g) subtitle track converted from SRT.
+fx_mov_text_mp4() {
+  write_srt
+  "${FF[@]}" -f lavfi -i "$(vsrc 4)" -f lavfi -i "$(asrc 4)" -i "$SRT" \
+    -map 0:v -map 1:a -map 2:s "${X264[@]}" "${AAC[@]}" -c:s mov_text \
+    -metadata:s:s:0 language=eng "$OUT"
+}
+
+# Fragmented MP4: empty moov, one moof per keyframe.
+fx_fragmented_mp4() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 4)" -f lavfi -i "$(asrc 4)" \
+    "${X264[@]}" -g 25 "${AAC[@]}" \
+    -movflags frag_keyframe+empty_moov+default_base_moof "$OUT"
+}
+
+# MP3 audio inside MP4, next to H.264.
+fx_mp3_mp4() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 3)" -f lavfi -i "$(asrc 3 440 44100)" \
+    "${X264[@]}" -c:a libmp3lame -b:a 96k -ac 2 "$OUT"
+}
+
+# Matroska: H.264 + AAC + an SRT and an ASS subtitle track.
+fx_h264_aac_subs_mkv() {
+  write_srt
+  "${FF[@]}" -f lavfi -i "$(vsrc 4)" -f lavfi -i "$(asrc 4)" -i "$SRT" -i "$SRT" \
+    -map 0:v -map 1:a -map 2:s -map 3:s "${X264[@]}" "${AAC[@]}" \
+    -c:s:0 srt -c:s:1 ass \
+    -metadata:s:a:0 language=eng -metadata:s:s:0 language=eng \
+    -metadata:s:s:1 language=fra -metadata:s:s:1 title="French (styled)" "$OUT"
+}
+
+# WebM: VP9 + Opus.
+fx_vp9_opus_webm() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 3 320x180)" -f lavfi -i "$(asrc 3)" \
+    -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 200k -g 50 \
+    -c:a libopus -b:a 64k "$OUT"
+}
+
+# Matroska: HEVC + AC-3.
+fx_hevc_ac3_mkv() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 3)" -f lavfi -i "$(asrc 3)" \
+    -c:v libx265 -preset ultrafast -pix_fmt yuv420p \
+    -x265-params log-level=error:keyint=50 \
+    -c:a ac3 -b:a 128k "$OUT"
+}
+
+# Matroska: AV1 (only when an AV1 encoder is built in; see main below).
+fx_av1_mkv() {
+  local enc=()
+  if has_encoder libsvtav1; then
+    enc=(-c:v libsvtav1 -preset 12 -g 50)
+  else
+    enc=(-c:v libaom-av1 -cpu-used 8 -usage realtime -g 50 -b:v 200k)
+  fi
+  # SVT_LOG=1: SVT-AV1 prints its banner on stderr unless told errors only.
+  SVT_LOG=1 "${FF[@]}" -f lavfi -i "$(vsrc 2 320x240)" -f lavfi -i "$(asrc 2)" \
+    "${enc[@]}" -pix_fmt yuv420p -c:a libopus -b:a 64k "$OUT"
+}
+
+# Matroska, audio only: FLAC.
+fx_flac_mkv() {
+  "${FF[@]}" -f lavfi -i "$(asrc 3 440 44100)" -c:a flac "$OUT"
+}
+
+# ---- bad fixtures ------------------------------------------------------------
+
+# A zero-byte file.
+fx_empty_mp4() {
+  : >"$OUT"
+}
+
+# An MP4 cut short in the middle of its moov (which ffmpeg writes at the end).
+fx_truncated_mp4() {
+  local src="$DIR/h264_aac.mp4" size
+  size=$(stat -c %s "$src")
+  head -c $((size - 300)) "$src" >"$OUT"
+}
+
+# Bytes that are no media container at all (deterministic: an HTML page).
+fx_garbage_mp4() {
+  {
+    printf '<html><head><title>not a video</title></head><body>\n'
+    for i in $(seq 1 200); do printf 'line %d of garbage that is not media\n' "$i"; done
+    printf '</body></html>\n'
+  } >"$OUT"
+}
+
+# A faststart MP4 whose first box inside moov (mvhd) has its size overwritten
+# with 0xffffffff, so it claims far more than its parent moov holds.
+fx_corrupt_moov_mp4() {
+  local src="$DIR/h264_aac_faststart.mp4" off
+  cp "$src" "$OUT"
+  # Byte offset of the first "moov" fourcc; the child header starts 4 bytes later.
+  off=$(grep -obUa 'moov' "$src" | head -n1 | cut -d: -f1)
+  printf '\xff\xff\xff\xff' | dd of="$OUT" bs=1 seek=$((off + 4)) conv=notrunc status=none
+}
+
+# Tiny library files for the scanner and server tests: 1 s, 64x64, each with its own
+# tone so that their bytes (and fingerprints) differ.
+tiny() { "${FF[@]}" -f lavfi -i "$(vsrc 1 64x64)" -f lavfi -i "$(asrc 1 "$1")" "${X264[@]}" "${AAC[@]}" -shortest "$OUT"; }
+fx_tiny_mp4() { tiny 440; }
+fx_tiny_b_mp4() { tiny 523; }
+fx_tiny_c_mp4() { tiny 587; }
+fx_tiny_d_mp4() { tiny 659; }
+fx_tiny_mkv() { tiny 698; }
+
+# ---- driver ------------------------------------------------------------------
+
+# make_fixture FILE FUNC: runs FUNC with OUT set to a temporary path next to FILE,
+# then renames it into place.  Skips FILE when it already exists.
+make_fixture() {
+  local file="$1" func="$2" final ext
+  final="$DIR/$file"
+  [[ -e "$final" ]] && return 0
+  ext="${file##*.}"
+  OUT="$DIR/.tmp.$$.$file"
+  # Keep the extension last so ffmpeg picks the right muxer.
+  OUT="${OUT%.*}.$ext"
+  if ! "$func"; then
+    rm -f "$OUT"
+    echo "failed to generate $file" >&2
+    return 1
+  fi
+  mv -f "$OUT" "$final"
+  echo "generated $file"
+}
+
+make_fixture h264_aac.mp4 fx_h264_aac_mp4
+make_fixture h264_aac_faststart.mp4 fx_h264_aac_faststart_mp4
+make_fixture h264_aac.mov fx_h264_aac_mov
+make_fixture h264_aac.m4v fx_h264_aac_m4v
+make_fixture bframes.mp4 fx_bframes_mp4
+make_fixture gop300.mp4 fx_gop300_mp4
+make_fixture two_audio_langs.mp4 fx_two_audio_langs_mp4
+make_fixture mov_text.mp4 fx_mov_text_mp4
+make_fixture fragmented.mp4 fx_fragmented_mp4
+make_fixture mp3.mp4 fx_mp3_mp4
+make_fixture h264_aac_subs.mkv fx_h264_aac_subs_mkv
+make_fixture vp9_opus.webm fx_vp9_opus_webm
+make_fixture hevc_ac3.mkv fx_hevc_ac3_mkv
+if has_encoder libsvtav1 || has_encoder libaom-av1; then
+  make_fixture av1.mkv fx_av1_mkv
+else
+  echo "no AV1 encoder in this ffmpeg: skipping av1.mkv" >&2
+fi
+make_fixture flac.mkv fx_flac_mkv
+
+make_fixture empty.mp4 fx_empty_mp4
+make_fixture truncated.mp4 fx_truncated_mp4
+make_fixture garbage.mp4 fx_garbage_mp4
+make_fixture corrupt_moov.mp4 fx_corrupt_moov_mp4
+
+make_fixture tiny.mp4 fx_tiny_mp4
+make_fixture tiny-b.mp4 fx_tiny_b_mp4
+make_fixture tiny-c.mp4 fx_tiny_c_mp4
+make_fixture tiny-d.mp4 fx_tiny_d_mp4
+make_fixture tiny.mkv fx_tiny_mkv
