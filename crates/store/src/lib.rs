@@ -1,0 +1,163 @@
+//! Persistence for Marquee.
+//!
+//! Callers see only domain values and read models (`views`), never SQL or driver types, so a
+//! second backend (PostgreSQL) can be added behind the same [`Store`] methods.
+//!
+//! SQLite runs in WAL mode with a busy timeout and foreign keys on. Writes go through a pool of
+//! exactly one connection — SQLite allows one writer at a time, and queueing writers in the pool
+//! rather than in SQLite's busy handler is what keeps "database is locked" away — while reads use
+//! a separate pool that never blocks on the writer.
+
+mod catalog;
+mod files;
+mod users;
+pub mod views;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use files::{
+    movie_key, series_key, FileStat, FileStatus, KnownFile, Placement, ScannedFile, SeriesPlacement,
+};
+pub use users::{SessionInfo, User};
+
+/// Errors from the store. `NotFound` and `Conflict` carry what a person needs to act.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The database handle. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Store> {
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            // A modest page cache per connection keeps idle memory small.
+            .pragma("cache_size", "-4096")
+            .pragma("temp_store", "memory");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR.run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(0)
+            .idle_timeout(Some(Duration::from_secs(60)))
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Store { writer, reader })
+    }
+
+    /// `PRAGMA integrity_check`: `Ok(())` when the database file is sound.
+    pub async fn integrity_check(&self) -> Result<()> {
+        let rows: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_all(&self.writer)
+            .await?;
+        match rows.as_slice() {
+            [(ok,)] if ok == "ok" => Ok(()),
+            other => Err(StoreError::Corrupt(
+                other
+                    .iter()
+                    .map(|(s,)| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )),
+        }
+    }
+
+    /// Flushes the WAL into the main file and closes both pools.
+    pub async fn close(&self) {
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.writer)
+            .await;
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Lower-cased, punctuation-free form of a title, for identity keys and sort titles.
+pub fn fold_title(title: &str) -> String {
+    let mut out = String::with_capacity(title.len());
+    let mut space = false;
+    for c in title.chars() {
+        if c.is_alphanumeric() {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            space = true;
+        }
+    }
+    out
+}
+
+/// The title used for sorting: leading English articles moved out of the way.
+pub fn sort_title(title: &str) -> String {
+    let folded = fold_title(title);
+    for article in ["the ", "a ", "an "] {
+        if let Some(rest) = folded.strip_prefix(article) {
+            if !rest.is_empty() {
+                return rest.to_string();
+            }
+        }
+    }
+    folded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_titles_drop_articles_and_punctuation() {
+        assert_eq!(sort_title("The Defiant Ones"), "defiant ones");
+        assert_eq!(sort_title("A"), "a");
+        assert_eq!(sort_title("9-1-1"), "9 1 1");
+        assert_eq!(
+            fold_title("  Léon: The Professional "),
+            "léon the professional"
+        );
+    }
+}
