@@ -1,0 +1,218 @@
+//! Catalog: series, movies, items, people, genres, artwork.
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use marquee_store::views::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::AppState;
+
+type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
+
+fn query<T>(q: QueryResult<T>) -> ApiResult<T> {
+    q.map(|Query(q)| q)
+        .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))
+}
+
+type IdPath = Result<Path<i64>, axum::extract::rejection::PathRejection>;
+
+fn id(p: IdPath) -> ApiResult<i64> {
+    p.map(|Path(id)| id)
+        .map_err(|_| ApiError::bad_request("the id in the path must be a whole number"))
+}
+
+/// Series, filtered, sorted and paged.
+#[utoipa::path(get, path = "/api/v1/series", tag = "catalog", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = Page<TitleSummary>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list_series(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    q: QueryResult<ListQuery>,
+) -> ApiResult<Json<Page<TitleSummary>>> {
+    Ok(Json(state.store.list_titles("series", &query(q)?).await?))
+}
+
+/// Movies, filtered, sorted and paged.
+#[utoipa::path(get, path = "/api/v1/movies", tag = "catalog", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = Page<TitleSummary>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list_movies(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    q: QueryResult<ListQuery>,
+) -> ApiResult<Json<Page<TitleSummary>>> {
+    Ok(Json(state.store.list_titles("movie", &query(q)?).await?))
+}
+
+async fn detail_of_kind(state: &AppState, id: i64, kind: &str) -> ApiResult<Json<ItemDetail>> {
+    let item = state.store.item_detail(id).await?;
+    if item.kind != kind {
+        return Err(ApiError::not_found(format!(
+            "{kind} {id} not found (item {id} is a {})",
+            item.kind
+        )));
+    }
+    Ok(Json(item))
+}
+
+/// A series with its seasons and episodes, credits, reviews and artwork.
+#[utoipa::path(get, path = "/api/v1/series/{id}", tag = "catalog", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "series id")),
+    responses((status = 200, body = ItemDetail), (status = 404, body = ErrorBody)))]
+pub async fn series_detail(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    p: IdPath,
+) -> ApiResult<Json<ItemDetail>> {
+    detail_of_kind(&state, id(p)?, "series").await
+}
+
+/// A movie with credits, reviews, artwork, extras and its file.
+#[utoipa::path(get, path = "/api/v1/movies/{id}", tag = "catalog", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "movie id")),
+    responses((status = 200, body = ItemDetail), (status = 404, body = ErrorBody)))]
+pub async fn movie_detail(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    p: IdPath,
+) -> ApiResult<Json<ItemDetail>> {
+    detail_of_kind(&state, id(p)?, "movie").await
+}
+
+/// Any item: series, season, episode, movie or extra.
+#[utoipa::path(get, path = "/api/v1/items/{id}", tag = "catalog", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "item id")),
+    responses((status = 200, body = ItemDetail), (status = 404, body = ErrorBody)))]
+pub async fn item_detail(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    p: IdPath,
+) -> ApiResult<Json<ItemDetail>> {
+    Ok(Json(state.store.item_detail(id(p)?).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PeopleQuery {
+    /// Substring of the name.
+    pub q: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// People in the catalog, by name.
+#[utoipa::path(get, path = "/api/v1/people", tag = "catalog", security(("bearer" = [])), params(PeopleQuery),
+    responses((status = 200, body = Page<PersonSummary>)))]
+pub async fn list_people(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    q: QueryResult<PeopleQuery>,
+) -> ApiResult<Json<Page<PersonSummary>>> {
+    let q = query(q)?;
+    Ok(Json(
+        state
+            .store
+            .list_people(q.q.as_deref(), q.offset.unwrap_or(0), q.limit.unwrap_or(50))
+            .await?,
+    ))
+}
+
+/// A person and their credits across the catalog, grouped by role and ordered by date.
+#[utoipa::path(get, path = "/api/v1/people/{id}", tag = "catalog", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "person id")),
+    responses((status = 200, body = PersonDetail), (status = 404, body = ErrorBody)))]
+pub async fn person_detail(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    p: IdPath,
+) -> ApiResult<Json<PersonDetail>> {
+    Ok(Json(state.store.person_detail(id(p)?).await?))
+}
+
+/// Genres with the number of titles in each.
+#[utoipa::path(get, path = "/api/v1/genres", tag = "catalog", security(("bearer" = [])),
+    responses((status = 200, body = [GenreCount])))]
+pub async fn genres(
+    State(state): State<AppState>,
+    _user: AuthUser,
+) -> ApiResult<Json<Vec<GenreCount>>> {
+    Ok(Json(state.store.genres().await?))
+}
+
+const ARTWORK_KINDS: [&str; 5] = ["poster", "backdrop", "thumb", "logo", "banner"];
+
+/// An item's artwork image (poster, backdrop, thumb, logo, banner).
+#[utoipa::path(get, path = "/api/v1/items/{id}/artwork/{kind}", tag = "catalog", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "item id"), ("kind" = String, Path, description = "poster, backdrop, thumb, logo or banner")),
+    responses((status = 200, description = "the image", content_type = "image/jpeg"), (status = 304), (status = 404, body = ErrorBody)))]
+pub async fn artwork(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    p: Result<Path<(i64, String)>, axum::extract::rejection::PathRejection>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let Path((item_id, kind)) = p.map_err(|_| {
+        ApiError::bad_request("expected /items/{id}/artwork/{kind} with a numeric id")
+    })?;
+    if !ARTWORK_KINDS.contains(&kind.as_str()) {
+        return Err(ApiError::bad_request(format!(
+            "unknown artwork kind {kind:?}; use one of {}",
+            ARTWORK_KINDS.join(", ")
+        )));
+    }
+    let path = state
+        .store
+        .artwork_path(item_id, &kind)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("item {item_id} has no {kind}")))?;
+    // Only files inside a media root are ever served, whatever the database says.
+    let real = state
+        .inside_media_roots(&path)
+        .ok_or_else(|| ApiError::not_found(format!("item {item_id} has no {kind}")))?;
+    let md = tokio::fs::metadata(&real)
+        .await
+        .map_err(|_| ApiError::not_found(format!("the {kind} image of item {item_id} is gone")))?;
+    let mtime = md
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let etag = format!("\"{:x}-{:x}\"", md.len(), mtime);
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+    {
+        return Ok(StatusCode::NOT_MODIFIED.into_response());
+    }
+    let bytes = tokio::fs::read(&real)
+        .await
+        .map_err(|e| ApiError::internal(format!("cannot read the {kind} image: {e}")))?;
+    let content_type = match real
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("png") => "image/png",
+        Some("webp") => "image/webp",
+        Some("gif") => "image/gif",
+        _ => "image/jpeg",
+    };
+    let mut resp = Response::new(Body::from(bytes));
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=86400"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    Ok(resp)
+}

@@ -1,0 +1,98 @@
+//! Marquee's HTTP server: the JSON API (auth, catalog, admin) and its OpenAPI document.
+//!
+//! Routers are split by resource under [`api`]; this module wires them with shared state.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod openapi;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use marquee_library::Scanner;
+use marquee_store::Store;
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub scanner: Scanner,
+    /// Canonical media roots: the only places files are served from.
+    pub media_roots: Arc<Vec<PathBuf>>,
+}
+
+impl AppState {
+    pub fn new(store: Store, scanner: Scanner) -> AppState {
+        let media_roots = scanner
+            .roots()
+            .iter()
+            .filter_map(|r| r.canonicalize().ok())
+            .collect();
+        AppState {
+            store,
+            scanner,
+            media_roots: Arc::new(media_roots),
+        }
+    }
+
+    /// `path` resolved (links followed) if it lies inside a media root.
+    pub fn inside_media_roots(&self, path: &std::path::Path) -> Option<PathBuf> {
+        let real = path.canonicalize().ok()?;
+        self.media_roots
+            .iter()
+            .any(|root| real.starts_with(root))
+            .then_some(real)
+    }
+}
+
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}
+
+/// Liveness: no authentication.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/openapi.json", get(openapi::serve))
+        .nest("/api/v1", api::router())
+        .fallback(api::not_found)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

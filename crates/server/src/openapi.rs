@@ -1,0 +1,39 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api::{admin, auth, catalog};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Marquee API", description = "Browse and administer a Marquee catalog. Sign in with POST /api/v1/auth/login and send the token as `Authorization: Bearer <token>`."),
+    paths(
+        crate::healthz,
+        auth::login, auth::logout, auth::me, auth::change_password,
+        catalog::list_series, catalog::series_detail, catalog::list_movies, catalog::movie_detail,
+        catalog::item_detail, catalog::artwork, catalog::list_people, catalog::person_detail, catalog::genres,
+        admin::libraries, admin::scan_status, admin::start_scan, admin::failures, admin::list_users, admin::create_user,
+    ),
+    modifiers(&BearerAuth),
+    tags((name = "auth"), (name = "catalog"), (name = "admin"), (name = "health"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// `GET /api/openapi.json`
+pub async fn serve() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
