@@ -1,0 +1,113 @@
+//! The command-line contract: `identify`, `user add`, errors.
+
+mod common;
+use common::*;
+
+#[test]
+fn identify_prints_one_json_object_per_path() {
+    let out = marquee()
+        .args([
+            "identify",
+            "Shows/The Defiant Ones (2017)/Season 01/The Defiant Ones - S01E02 - Part Two.mp4",
+            "Movies/Blade Runner 2049 (2017)/Blade Runner 2049 (2017).mkv",
+            "Show.Name.S01E01E02.1080p.WEB-DL.x264-GRP.mkv",
+            "Movies/Heat (1995)/trailers/Teaser.mkv",
+            "notes.txt",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    let ep = &lines[0];
+    assert_eq!(ep["kind"], "episode");
+    assert_eq!(ep["series"], "The Defiant Ones");
+    assert_eq!(ep["season"], 1);
+    assert_eq!(ep["episodes"], serde_json::json!([2]));
+    assert_eq!(ep["year"], 2017);
+    assert_eq!(ep["title"], "Part Two");
+    assert!(ep["path"].as_str().unwrap().ends_with("Part Two.mp4"));
+    assert_eq!(lines[1]["kind"], "movie");
+    assert_eq!(lines[1]["title"], "Blade Runner 2049");
+    assert_eq!(lines[1]["year"], 2017);
+    assert_eq!(lines[2]["episodes"], serde_json::json!([1, 2]));
+    assert_eq!(lines[2]["series"], "Show Name");
+    assert_eq!(lines[3]["kind"], "extra");
+    assert_eq!(lines[4]["kind"], "unknown");
+    // Fields that are not known are left out, not null.
+    assert!(lines[4].get("season").is_none());
+}
+
+#[test]
+fn identify_reads_no_file() {
+    // Paths that do not exist identify the same as paths that do.
+    let out = marquee()
+        .args(["identify", "/definitely/not/here/Show - S02E03.mkv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["season"], 2);
+    assert_eq!(v["episodes"], serde_json::json!([3]));
+}
+
+#[test]
+fn user_add_reads_the_password_from_stdin() {
+    use std::io::Write;
+    let data = tempfile::tempdir().unwrap();
+    let run = |name: &str, password: &str| {
+        let mut child = marquee()
+            .args(["user", "add", name, "--admin", "--password-stdin", "--data"])
+            .arg(data.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(password.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let ok = run("alice", "s3cret-password\n");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("alice"));
+    let dup = run("ALICE", "another-password\n");
+    assert!(!dup.status.success());
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+    let short = run("bob", "short\n");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8"));
+}
+
+#[test]
+fn scan_without_media_says_what_to_do() {
+    let data = tempfile::tempdir().unwrap();
+    let out = marquee()
+        .args(["scan", "--data"])
+        .arg(data.path())
+        .env_remove("MARQUEE_MEDIA")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--media"));
+    let out = marquee()
+        .args(["scan", "--data"])
+        .arg(data.path())
+        .args(["--media", "/no/such/folder"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+}

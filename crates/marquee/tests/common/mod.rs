@@ -1,0 +1,218 @@
+//! Shared helpers for the integration tests: generated media, a real `marquee` process, HTTP.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn marquee() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_marquee"))
+}
+
+static FIXTURES: Mutex<bool> = Mutex::new(false);
+
+/// The generated test media (`scripts/gen-test-media.sh`), made once per run. Fails loudly when
+/// ffmpeg is missing: these tests must not pass without real media.
+pub fn fixtures() -> PathBuf {
+    let dir = workspace_root().join("target/test-media");
+    let mut done = FIXTURES.lock().unwrap_or_else(|e| e.into_inner());
+    if !*done {
+        let status = Command::new("bash")
+            .arg(workspace_root().join("scripts/gen-test-media.sh"))
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .status()
+            .expect("cannot run scripts/gen-test-media.sh");
+        assert!(
+            status.success(),
+            "scripts/gen-test-media.sh failed: is ffmpeg installed? (scripts/test installs it)"
+        );
+        *done = true;
+    }
+    dir
+}
+
+/// A fixture by file name.
+pub fn fixture(name: &str) -> PathBuf {
+    let p = fixtures().join(name);
+    assert!(
+        p.is_file(),
+        "fixture {name} missing from {}",
+        p.parent().unwrap().display()
+    );
+    p
+}
+
+/// Copies a fixture into a library at `rel`, creating folders.
+pub fn place(root: &Path, rel: &str, fixture_name: &str) -> PathBuf {
+    let dest = root.join(rel);
+    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+    std::fs::copy(fixture(fixture_name), &dest).unwrap();
+    dest
+}
+
+/// A running `marquee serve`, killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub admin_password: Option<String>,
+    pub data: PathBuf,
+}
+
+impl Server {
+    /// Starts `marquee serve --listen 127.0.0.1:0 --data DATA ARGS...` and waits until it listens.
+    pub fn start(data: &Path, args: &[&str]) -> Server {
+        let mut child = marquee()
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .args(args)
+            .env("MARQUEE_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("cannot start marquee serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let mut admin_password = None;
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("marquee serve exited before listening")
+                .expect("read stdout");
+            if let Some(rest) = line.split("one-time password: ").nth(1) {
+                admin_password = Some(rest.trim().to_string());
+            }
+            if let Some(url) = line.split("listening on ").nth(1) {
+                break url.trim().to_string();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server {
+            child,
+            base,
+            admin_password,
+            data: data.to_path_buf(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Signs in as the generated admin and returns a client that sends the token.
+    pub async fn admin(&self) -> Api {
+        let password = self
+            .admin_password
+            .clone()
+            .expect("no admin password printed");
+        self.login("admin", &password).await
+    }
+
+    pub async fn login(&self, user: &str, password: &str) -> Api {
+        let client = reqwest::Client::new();
+        let resp = client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": user, "password": password}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(
+            resp.status(),
+            200,
+            "login failed: {}",
+            resp.text().await.unwrap_or_default()
+        );
+        let body: serde_json::Value = resp.json().await.expect("login json");
+        Api {
+            client,
+            base: self.base.clone(),
+            token: body["token"].as_str().expect("token").to_string(),
+        }
+    }
+
+    /// Polls the admin scan status until no scan runs and at least one has finished.
+    pub async fn wait_for_scan(&self, api: &Api) {
+        for _ in 0..600 {
+            let s = api.get("/api/v1/admin/scan").await;
+            if s["progress"]["running"] == false
+                && s["recent"].as_array().is_some_and(|r| !r.is_empty())
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the scan did not finish within 60 s");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An authenticated API client.
+pub struct Api {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub token: String,
+}
+
+impl Api {
+    pub async fn get_raw(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{}", self.base, path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// GET a path and parse JSON, asserting 200.
+    pub async fn get(&self, path: &str) -> serde_json::Value {
+        let resp = self.get_raw(path).await;
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        assert_eq!(status, 200, "GET {path}: {text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {text}"))
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}{}", self.base, path))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// Runs `marquee scan --json` and returns the summary.
+pub fn scan(data: &Path, media: &[&Path]) -> serde_json::Value {
+    let mut cmd = marquee();
+    cmd.args(["scan", "--json", "--data"]).arg(data);
+    for m in media {
+        cmd.arg("--media").arg(m);
+    }
+    let out = cmd.output().expect("run marquee scan");
+    assert!(
+        out.status.success(),
+        "marquee scan failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "scan output is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
