@@ -89,6 +89,8 @@ struct Job {
     reprobe: bool,
     sidecar_stamp: String,
     layout: Layout,
+    /// Names in the video's folder, from the walk: sidecars are found without listing it again.
+    siblings: Arc<Vec<String>>,
 }
 
 /// Where a video sits: the folders whose sidecars apply to it.
@@ -108,6 +110,9 @@ struct Prepared {
     file: ScannedFile,
     warnings: Vec<Problem>,
     new: bool,
+    /// The file was gone by the time it was opened (deleted, or its disk went away mid-scan):
+    /// nothing is written for it, and the next scan sees it as it then is.
+    vanished: bool,
 }
 
 impl Scanner {
@@ -244,6 +249,7 @@ impl Scanner {
         let mut jobs = Vec::new();
         let mut seen: HashSet<&Path> = HashSet::new();
         for (dir, listing) in &walked.folders {
+            let siblings = Arc::new(folder_names(&walked, dir));
             for (name, stat) in &listing.files {
                 let path = dir.join(name);
                 if !naming::is_video_path(&path) {
@@ -273,6 +279,7 @@ impl Scanner {
                         stat: *stat,
                         sidecar_stamp: stamp,
                         layout,
+                        siblings: siblings.clone(),
                     }),
                     None => jobs.push(Job {
                         reprobe: true,
@@ -282,6 +289,7 @@ impl Scanner {
                         stat: *stat,
                         sidecar_stamp: stamp,
                         layout,
+                        siblings: siblings.clone(),
                     }),
                 }
             }
@@ -353,6 +361,11 @@ impl Scanner {
                     ),
                 };
                 let mut p = prepared;
+                self.progress.processed.fetch_add(1, Ordering::Relaxed);
+                if p.vanished {
+                    tracing::info!(path = %shown, "file disappeared during the scan; left for the next one");
+                    continue;
+                }
                 if p.new {
                     let source =
                         move_sources
@@ -382,7 +395,6 @@ impl Scanner {
                     });
                 }
                 summary.warnings.extend(p.warnings);
-                self.progress.processed.fetch_add(1, Ordering::Relaxed);
                 batch.push(p.file);
             }
             self.store.apply_scanned(library_id, &batch).await?;
@@ -596,6 +608,7 @@ fn failed_prepared(fallback: (PathBuf, FileStat, Option<i64>, String), reason: S
     let (path, stat, existing_id, sidecar_stamp) = fallback;
     Prepared {
         new: existing_id.is_none(),
+        vanished: false,
         file: ScannedFile {
             existing_id,
             fingerprint: format!("unread-{}", path.display()),
@@ -616,11 +629,14 @@ fn prepare(job: Job, root: &Path, library_id: i64, cache: &FolderCache) -> Prepa
     let fingerprint = match fingerprint(&job.path, job.stat.size) {
         Ok(f) => f,
         Err(e) => {
+            let vanished = e.kind() == std::io::ErrorKind::NotFound;
             let reason = format!("cannot open: {e}");
-            return failed_prepared(
+            let mut failed = failed_prepared(
                 (job.path, job.stat, job.existing_id, job.sidecar_stamp),
                 reason,
             );
+            failed.vanished = vanished;
+            return failed;
         }
     };
     let probe = if job.reprobe {
@@ -636,6 +652,7 @@ fn prepare(job: Job, root: &Path, library_id: i64, cache: &FolderCache) -> Prepa
     let placement = placement_for(&job, &identity, root, library_id, cache, &mut warnings);
     Prepared {
         new: job.existing_id.is_none(),
+        vanished: false,
         file: ScannedFile {
             existing_id: job.existing_id,
             path: job.path,
@@ -716,7 +733,40 @@ fn folder_meta(
     cache: &FolderCache,
     warnings: &mut Vec<Problem>,
 ) -> (Metadata, Vec<(String, PathBuf)>) {
-    let key = (dir.to_path_buf(), format!("{kind:?}"));
+    cached(dir, format!("{kind:?}"), cache, warnings, |names| {
+        sidecar::sidecars_for_folder(kind, names)
+    })
+}
+
+/// Season art kept in the show folder (`season01-poster.jpg`).
+fn show_folder_season_art(
+    show: &Path,
+    season: u32,
+    cache: &FolderCache,
+    warnings: &mut Vec<Problem>,
+) -> Vec<(String, PathBuf)> {
+    cached(
+        show,
+        format!("season-art-{season}"),
+        cache,
+        warnings,
+        |names| SidecarSet {
+            artwork: sidecar::season_artwork_from_show_folder(season, names),
+            ..SidecarSet::default()
+        },
+    )
+    .1
+}
+
+/// Reads a folder's sidecars once per scan: every episode of a season shares them.
+fn cached(
+    dir: &Path,
+    what: String,
+    cache: &FolderCache,
+    warnings: &mut Vec<Problem>,
+    find: impl FnOnce(&[&str]) -> SidecarSet,
+) -> (Metadata, Vec<(String, PathBuf)>) {
+    let key = (dir.to_path_buf(), what);
     if let Ok(c) = cache.lock() {
         if let Some(hit) = c.get(&key) {
             return hit.clone();
@@ -724,8 +774,7 @@ fn folder_meta(
     }
     let names = list_names(dir);
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let set = sidecar::sidecars_for_folder(kind, &refs);
-    let value = read_set(dir, &set, warnings);
+    let value = read_set(dir, &find(&refs), warnings);
     if let Ok(mut c) = cache.lock() {
         c.insert(key, value.clone());
     }
@@ -741,8 +790,7 @@ fn placement_for(
     warnings: &mut Vec<Problem>,
 ) -> Option<Placement> {
     let video_name = job.path.file_name()?.to_str().unwrap_or("");
-    let names = list_names(&job.layout.video_dir);
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let refs: Vec<&str> = job.siblings.iter().map(String::as_str).collect();
     let own_set = sidecar::sidecars_for_video(video_name, &refs);
     match identity.kind {
         Kind::Episode => {
@@ -776,14 +824,7 @@ fn placement_for(
                 None => Default::default(),
             };
             if let Some(show) = &job.layout.show_dir {
-                // Season art kept in the show folder (`season01-poster.jpg`) counts too.
-                let names = list_names(show);
-                let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-                let set = SidecarSet {
-                    artwork: sidecar::season_artwork_from_show_folder(season, &refs),
-                    ..SidecarSet::default()
-                };
-                for (k, p) in read_set(show, &set, warnings).1 {
+                for (k, p) in show_folder_season_art(show, season, cache, warnings) {
                     if !season_art.iter().any(|(kk, _)| *kk == k) {
                         season_art.push((k, p));
                     }

@@ -277,6 +277,7 @@ async fn unreadable_folders_are_reported_and_their_files_kept() {
         String::from_utf8_lossy(&out.stderr)
     );
     let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    eprintln!("interrupted scan: {s}");
     assert_eq!(count(&s, "removed"), 0, "{s}");
     let errors = s["folder_errors"].as_array().unwrap();
     assert!(
@@ -344,5 +345,67 @@ async fn a_killed_scan_resumes_and_the_database_stays_sound() {
         .await
         .unwrap();
     assert_eq!(gamma.items[0].episode_count, Some(600));
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_media_folder_that_disappears_mid_scan_loses_nothing() {
+    let media = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let root = media.path().join("disk");
+    let source = fixture("tiny.mp4");
+    let make = |root: &Path| {
+        for e in 1..=400 {
+            let p = root.join(format!("Shows/Zeta/Season 1/Zeta - S01E{e:03}.mp4"));
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::copy(&source, &p).unwrap();
+        }
+    };
+    make(&root);
+    // First scan: everything known.
+    assert_eq!(count(&scan(data.path(), &[&root]), "added"), 400);
+    // Touch every file so the next scan has work to do, then pull the disk out from under it.
+    for e in 1..=400 {
+        let p = root.join(format!("Shows/Zeta/Season 1/Zeta - S01E{e:03}.mp4"));
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&p)
+            .unwrap()
+            .set_len(source.metadata().unwrap().len() + 1)
+            .unwrap();
+    }
+    let child = marquee()
+        .args(["scan", "--json", "--data"])
+        .arg(data.path())
+        .arg("--media")
+        .arg(&root)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let away = media.path().join("unplugged");
+    std::fs::rename(&root, &away).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    eprintln!("interrupted scan: {s}");
+    assert_eq!(count(&s, "removed"), 0, "{s}");
+    assert!(
+        s["failed"].as_array().unwrap().is_empty(),
+        "vanished files are not failures: {s}"
+    );
+    // The disk comes back: every episode is there, none failed.
+    std::fs::rename(&away, &root).unwrap();
+    let back = scan(data.path(), &[&root]);
+    assert!(back["failed"].as_array().unwrap().is_empty(), "{back}");
+    let store = open(data.path()).await;
+    store.integrity_check().await.unwrap();
+    let zeta = store
+        .list_titles("series", &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(zeta.items[0].episode_count, Some(400));
+    assert!(store.failed_files().await.unwrap().is_empty());
     store.close().await;
 }
