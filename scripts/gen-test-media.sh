@@ -212,6 +212,28 @@ fx_tiny_c_mp4() { tiny 587; }
 fx_tiny_d_mp4() { tiny 659; }
 fx_tiny_mkv() { tiny 698; }
 
+# ---- packaging fixtures (HLS/DASH) --------------------------------------------
+
+# Keyframes at uneven times (0, 0.7, 3.1, 3.3, 8.9 s) and no others: irregular GOPs.
+fx_irregular_kf_mp4() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 10)" -f lavfi -i "$(asrc 10)" \
+    -c:v libx264 -preset ultrafast -pix_fmt yuv420p -g 1000 -keyint_min 1000 \
+    -sc_threshold 0 -force_key_frames 0,0.7,3.1,3.3,8.9 "${AAC[@]}" "$OUT"
+}
+
+# Variable frame rate: frames 30-44 and 80-82 dropped, timestamps kept.
+fx_vfr_mp4() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 6)" -f lavfi -i "$(asrc 6)" \
+    -vf "select='not(between(n\,30\,44))*not(between(n\,80\,82))'" -fps_mode vfr \
+    "${X264[@]}" "${AAC[@]}" "$OUT"
+}
+
+# 60 fps H.264 with B-frames in Matroska (PTS only: DTS must be derived) + AAC.
+fx_h264_60fps_bframes_mkv() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 4 320x180 60)" -f lavfi -i "$(asrc 4)" \
+    -c:v libx264 -preset veryfast -pix_fmt yuv420p -bf 3 -g 120 "${AAC[@]}" "$OUT"
+}
+
 # ---- driver ------------------------------------------------------------------
 
 # make_fixture FILE FUNC: runs FUNC with OUT set to a temporary path next to FILE,
@@ -263,3 +285,6 @@ make_fixture tiny-b.mp4 fx_tiny_b_mp4
 make_fixture tiny-c.mp4 fx_tiny_c_mp4
 make_fixture tiny-d.mp4 fx_tiny_d_mp4
 make_fixture tiny.mkv fx_tiny_mkv
+make_fixture irregular_kf.mp4 fx_irregular_kf_mp4
+make_fixture vfr.mp4 fx_vfr_mp4
+make_fixture h264_60fps_bframes.mkv fx_h264_60fps_bframes_mkv

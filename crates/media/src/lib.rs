@@ -18,18 +18,30 @@
 //!   by at least the header size, and sample counts from the file are never used
 //!   as loop bounds unless the bytes describing those samples are present.
 //!
-//! The parsed sample tables (`mp4::stbl`) and the block walk (`mkv`) are kept
-//! as reusable pieces for the per-sample index that HLS/DASH packaging needs.
+//! On top of probing sits the pure core of on-the-fly HLS/DASH packaging:
+//! [`index`] (per-sample index from the same tables), [`plan`] (segment cuts
+//! shared by all renditions), [`cmaf`] (fMP4 init and media segments as byte
+//! slices of the source) and [`manifest`] (HLS playlists, DASH MPD).  None of
+//! it does I/O beyond `Read + Seek` or knows about HTTP.
 
 use std::io::{Read, Seek};
 use std::path::Path;
 
 use serde::Serialize;
 
+pub mod cmaf;
 mod codec;
+pub mod index;
+pub mod manifest;
 mod mkv;
 mod mp4;
+pub mod plan;
 mod source;
+
+pub use cmaf::{init_segment, media_segment, total_len, write_slices, PackageError, Slice};
+pub use index::{build_index, build_index_path, CodecConfig, Sample, SampleIndex, TrackIndex};
+pub use manifest::{dash_mpd, hls_master, hls_media_playlist, UrlOptions};
+pub use plan::{plan_segments, PlannedSegment, SegmentPlan};
 
 use source::Source;
 

@@ -12,6 +12,7 @@
 //! Cues cannot replace this walk: muxers index only some keyframes.
 
 mod ebml;
+pub(crate) mod index;
 
 use std::collections::HashMap;
 use std::io::{Read, Seek};
@@ -33,11 +34,17 @@ pub(crate) fn looks_like(head: &[u8]) -> bool {
     head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3])
 }
 
-/// Probes a Matroska or WebM file.
-pub(crate) fn probe<R: Read + Seek>(
-    src: &mut Source<R>,
-    opts: ProbeOptions,
-) -> Result<ProbeInfo, ProbeError> {
+/// The Segment's metadata and where its media lies: what both probing and the
+/// sample index start from.
+pub(crate) struct Segment {
+    pub container: Container,
+    pub seg_end: u64,
+    pub meta: SegmentMeta,
+}
+
+/// Reads the EBML header and the Segment's metadata (Info, Tracks, Tags),
+/// skipping the Clusters.
+pub(crate) fn read_segment<R: Read + Seek>(src: &mut Source<R>) -> Result<Segment, ProbeError> {
     let len = src.len();
     let h = read_header_at(src, 0)?
         .filter(|h| h.id == EBML)
@@ -150,6 +157,26 @@ pub(crate) fn probe<R: Read + Seek>(
         }
     }
 
+    if seg.tracks.is_none() {
+        return Err(ProbeError::NoSegment);
+    }
+    Ok(Segment {
+        container,
+        seg_end,
+        meta: seg,
+    })
+}
+
+/// Probes a Matroska or WebM file.
+pub(crate) fn probe<R: Read + Seek>(
+    src: &mut Source<R>,
+    opts: ProbeOptions,
+) -> Result<ProbeInfo, ProbeError> {
+    let Segment {
+        container,
+        seg_end,
+        meta: mut seg,
+    } = read_segment(src)?;
     let entries = seg.tracks.take().ok_or(ProbeError::NoSegment)?;
     let info = seg.info.take().unwrap_or_default();
     let keyframes = match seg.first_cluster {
@@ -186,13 +213,13 @@ pub(crate) fn probe<R: Read + Seek>(
 
 /// Metadata gathered from the Segment's top-level elements.
 #[derive(Default)]
-struct SegmentMeta {
-    info: Option<Info>,
-    tracks: Option<Vec<TrackEntry>>,
+pub(crate) struct SegmentMeta {
+    pub info: Option<Info>,
+    pub tracks: Option<Vec<TrackEntry>>,
     tags: Option<TrackTags>,
     /// SeekHead entries: (element ID, position relative to the Segment data).
     seeks: Vec<(u32, u64)>,
-    first_cluster: Option<u64>,
+    pub first_cluster: Option<u64>,
 }
 
 impl SegmentMeta {
@@ -283,6 +310,11 @@ pub(crate) struct BlockRef {
     /// any lacing information).
     pub data_pos: u64,
     pub data_len: u64,
+    /// The enclosing Cluster's Timestamp (in TimestampScale units; 0 when the
+    /// Cluster has none before this block).
+    pub cluster_time: u64,
+    /// BlockDuration of a BlockGroup, when given.
+    pub duration: Option<u64>,
 }
 
 impl BlockHeader {
@@ -328,6 +360,7 @@ pub(crate) fn walk_blocks<R: Read + Seek>(
             .size
             .map_or(seg_end, |s| body.saturating_add(s).min(seg_end));
         let mut p = body;
+        let mut cluster_time = 0u64;
         while p < cluster_end {
             let Some(c) = read_header_at(src, p)? else {
                 break;
@@ -339,6 +372,14 @@ pub(crate) fn walk_blocks<R: Read + Seek>(
             let Some(csize) = c.size else { break };
             let cend = cbody.saturating_add(csize);
             match c.id {
+                CLUSTER_TIMESTAMP => {
+                    let mut b = [0u8; 8];
+                    let n = usize::try_from(csize).unwrap_or(9);
+                    if n <= 8 {
+                        src.read_exact_at(cbody, &mut b[..n], "Cluster Timestamp")?;
+                        cluster_time = uint(&b[..n]).unwrap_or(0);
+                    }
+                }
                 SIMPLE_BLOCK => {
                     let n = src.read_at(cbody, &mut head)?;
                     let n = n.min(usize::try_from(csize).unwrap_or(usize::MAX));
@@ -348,6 +389,8 @@ pub(crate) fn walk_blocks<R: Read + Seek>(
                             keyframe: b.flags & 0x80 != 0,
                             data_pos: cbody + u64::from(b.len),
                             data_len: csize.saturating_sub(u64::from(b.len)),
+                            cluster_time,
+                            duration: None,
                         };
                         if !f(block) {
                             return Ok(());
@@ -357,6 +400,7 @@ pub(crate) fn walk_blocks<R: Read + Seek>(
                 BLOCK_GROUP => {
                     let mut block = None;
                     let mut referenced = false;
+                    let mut duration = None;
                     let mut q = cbody;
                     while q < cend {
                         let Some(g) = read_header_at(src, q)? else {
@@ -377,6 +421,12 @@ pub(crate) fn walk_blocks<R: Read + Seek>(
                                 });
                             }
                             REFERENCE_BLOCK => referenced = true,
+                            BLOCK_DURATION if gsize <= 8 => {
+                                let mut b = [0u8; 8];
+                                let n = usize::try_from(gsize).unwrap_or(0);
+                                src.read_exact_at(gbody, &mut b[..n], "BlockDuration")?;
+                                duration = uint(&b[..n]);
+                            }
                             _ => {}
                         }
                         q = gbody.saturating_add(gsize);
@@ -387,6 +437,8 @@ pub(crate) fn walk_blocks<R: Read + Seek>(
                             keyframe: !referenced,
                             data_pos,
                             data_len,
+                            cluster_time,
+                            duration,
                         };
                         if !f(block) {
                             return Ok(());
@@ -464,9 +516,9 @@ fn count_keyframes<R: Read + Seek>(
 
 /// Segment Info.
 #[derive(Debug, Default)]
-struct Info {
-    timecode_scale: u64,
-    duration: Option<f64>,
+pub(crate) struct Info {
+    pub timecode_scale: u64,
+    pub duration: Option<f64>,
 }
 
 impl Info {
@@ -498,22 +550,25 @@ impl Info {
 
 /// One TrackEntry.
 #[derive(Debug, Clone, PartialEq)]
-struct TrackEntry {
-    number: u64,
+pub(crate) struct TrackEntry {
+    pub number: u64,
     uid: Option<u64>,
     track_type: Option<u64>,
     default: bool,
-    default_duration_ns: Option<u64>,
+    pub default_duration_ns: Option<u64>,
     name: Option<String>,
     language: String,
     language_bcp47: Option<String>,
-    codec_id: String,
-    codec_private: Vec<u8>,
+    pub codec_id: String,
+    pub codec_private: Vec<u8>,
     width: Option<u64>,
     height: Option<u64>,
     sampling_frequency: Option<f64>,
     output_sampling_frequency: Option<f64>,
     channels: Option<u64>,
+    /// ContentEncodings present (compression or encryption): frames are not
+    /// stored as the codec wrote them.
+    pub encoded: bool,
 }
 
 impl Default for TrackEntry {
@@ -535,6 +590,7 @@ impl Default for TrackEntry {
             sampling_frequency: None,
             output_sampling_frequency: None,
             channels: None,
+            encoded: false,
         }
     }
 }
@@ -558,6 +614,7 @@ fn parse_tracks(data: &[u8]) -> Vec<TrackEntry> {
                 LANGUAGE_BCP47 => t.language_bcp47 = Some(string(v)).filter(|s| !s.is_empty()),
                 CODEC_ID => t.codec_id = string(v),
                 CODEC_PRIVATE => t.codec_private = v.to_vec(),
+                CONTENT_ENCODINGS => t.encoded = true,
                 VIDEO => {
                     for (id, v) in Elements::new(v) {
                         match id {

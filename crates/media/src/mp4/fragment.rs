@@ -83,7 +83,7 @@ pub(crate) struct TrunSample {
 }
 
 impl<'a> Trun<'a> {
-    fn parse(p: &'a [u8], d: &Trex) -> Result<Self, ProbeError> {
+    pub(crate) fn parse(p: &'a [u8], d: &Trex) -> Result<Self, ProbeError> {
         let mut c = Cursor::new(p, "trun");
         let (_v, flags) = c.version_flags()?;
         let sample_count = c.u32()?;
@@ -257,6 +257,41 @@ impl FragmentStats {
                 .saturating_add(u64::from(is_sync(s.flags)));
         }
     }
+}
+
+/// Everything a `tfhd` says, for the sample index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tfhd {
+    pub track_id: u32,
+    pub flags: u32,
+    pub base_data_offset: Option<u64>,
+    pub defaults: Trex,
+}
+
+impl Tfhd {
+    /// `default-base-is-moof`.
+    pub(crate) fn base_is_moof(&self) -> bool {
+        self.flags & 0x0002_0000 != 0
+    }
+}
+
+/// Parses a `tfhd` fully (track, flags, explicit base offset, defaults).
+pub(crate) fn parse_tfhd_full(p: &[u8], trex: &HashMap<u32, Trex>) -> Result<Tfhd, ProbeError> {
+    let mut c = Cursor::new(p, "tfhd");
+    let (_v, flags) = c.version_flags()?;
+    let track_id = c.u32()?;
+    let base_data_offset = if flags & 0x1 != 0 {
+        Some(c.u64()?)
+    } else {
+        None
+    };
+    let (_, defaults) = parse_tfhd(p, trex)?;
+    Ok(Tfhd {
+        track_id,
+        flags,
+        base_data_offset,
+        defaults,
+    })
 }
 
 /// `tfhd`: the track and its defaults (overriding `trex`).

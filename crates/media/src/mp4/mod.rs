@@ -13,6 +13,7 @@
 
 mod boxes;
 mod fragment;
+pub(crate) mod index;
 mod sample_entry;
 mod stbl;
 
@@ -132,14 +133,14 @@ pub(crate) fn probe<R: Read + Seek>(
 
 /// What `moov` says.
 #[derive(Debug, Default)]
-struct Movie {
-    timescale: u32,
-    duration: u64,
-    fragmented: bool,
+pub(crate) struct Movie {
+    pub timescale: u32,
+    pub duration: u64,
+    pub fragmented: bool,
     /// `mehd` fragment duration (movie timescale).
-    fragment_duration: Option<u64>,
-    trex: HashMap<u32, Trex>,
-    tracks: Vec<Trak>,
+    pub fragment_duration: Option<u64>,
+    pub trex: HashMap<u32, Trex>,
+    pub tracks: Vec<Trak>,
 }
 
 /// What one `trak` says.
@@ -151,6 +152,9 @@ pub(crate) struct Trak {
     pub tkhd_duration: u64,
     /// Sum of edit durations (movie timescale), when there is an edit list.
     pub edit_duration: Option<u64>,
+    /// The first edit list: (empty-edit time before the first real edit, in the
+    /// movie timescale; media_time of the first real edit, media timescale).
+    pub first_edit: Option<(u64, i64)>,
     pub timescale: u32,
     pub media_duration: u64,
     pub language: Option<String>,
@@ -161,7 +165,7 @@ pub(crate) struct Trak {
     pub tables: SampleTables,
 }
 
-fn parse_moov(moov: &[u8]) -> Result<Movie, ProbeError> {
+pub(crate) fn parse_moov(moov: &[u8]) -> Result<Movie, ProbeError> {
     let mut m = Movie::default();
     for child in Boxes::new(moov, "'moov'") {
         let (typ, p) = child?;
@@ -240,6 +244,7 @@ fn parse_trak(trak: &[u8]) -> Result<Trak, ProbeError> {
             b"edts" => {
                 if let Some(elst) = Boxes::find(p, "'edts'", b"elst") {
                     t.edit_duration = parse_elst(elst)?;
+                    t.first_edit = first_edit(elst)?;
                 }
             }
             b"mdia" => parse_mdia(p, &mut t)?,
@@ -271,6 +276,33 @@ fn parse_elst(p: &[u8]) -> Result<Option<u64>, ProbeError> {
         total = total.saturating_add(d);
     }
     Ok((n > 0).then_some(total))
+}
+
+/// The presentation offset an edit list asks for: the empty edits (delays) in
+/// front of the first real edit, and that edit's media_time.  Later edits
+/// (rare outside editing tools) are not honoured by the packager.
+fn first_edit(p: &[u8]) -> Result<Option<(u64, i64)>, ProbeError> {
+    let mut c = Cursor::new(p, "elst");
+    let (v, _) = c.version_flags()?;
+    let n = c.u32()?;
+    let rec = if v == 1 { 20 } else { 12 };
+    let mut empty = 0u64;
+    for r in c.table(n, rec)? {
+        let (d, t) = if v == 1 {
+            (boxes::be64(r), boxes::be64(&r[8..]) as i64)
+        } else {
+            (
+                u64::from(boxes::be32(r)),
+                i64::from(boxes::be32(&r[4..]) as i32),
+            )
+        };
+        if t == -1 {
+            empty = empty.saturating_add(d);
+        } else {
+            return Ok(Some((empty, t)));
+        }
+    }
+    Ok(None)
 }
 
 fn parse_mdia(mdia: &[u8], t: &mut Trak) -> Result<(), ProbeError> {
@@ -370,7 +402,7 @@ fn clean_string(raw: &[u8]) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
-fn kind_of(handler: &FourCc) -> TrackKind {
+pub(crate) fn kind_of(handler: &FourCc) -> TrackKind {
     match handler {
         b"vide" => TrackKind::Video,
         b"soun" => TrackKind::Audio,

@@ -19,6 +19,10 @@ pub(crate) struct SampleEntry {
     pub sample_rate: Option<u32>,
     /// Average bitrate from `esds` or `btrt`, when the file states one.
     pub bitrate: Option<u64>,
+    /// The decoder configuration box (`avcC`, `hvcC`, `av1C`, `vpcC`, `esds`,
+    /// `dOps`, `dfLa`, `dac3`, `dec3`): its type and payload, as stored, for
+    /// packaging.
+    pub config: Option<(FourCc, Vec<u8>)>,
 }
 
 /// Parses an `stsd` payload (FullBox header, entry count, entries).
@@ -114,6 +118,9 @@ fn parse_visual(prefix: &str, body: &[u8], e: &mut SampleEntry) -> Result<(), Pr
     e.height = (h > 0).then_some(u32::from(h));
     for child in Boxes::new(c.rest(), "video sample entry") {
         let Ok((typ, p)) = child else { break };
+        if matches!(&typ, b"avcC" | b"hvcC" | b"av1C" | b"vpcC" | b"esds") && e.config.is_none() {
+            e.config = Some((typ, p.to_vec()));
+        }
         match &typ {
             b"avcC" => e.codec_string = codec::avc_codec_string(prefix, p),
             b"hvcC" => e.codec_string = codec::hevc_codec_string(prefix, p),
@@ -175,6 +182,9 @@ fn parse_audio(body: &[u8], e: &mut SampleEntry) -> Result<(), ProbeError> {
 fn audio_children(data: &[u8], e: &mut SampleEntry, depth: u32) {
     for child in Boxes::new(data, "audio sample entry") {
         let Ok((typ, p)) = child else { break };
+        if matches!(&typ, b"esds" | b"dOps" | b"dfLa" | b"dac3" | b"dec3") && e.config.is_none() {
+            e.config = Some((typ, p.to_vec()));
+        }
         match &typ {
             b"esds" => {
                 let Some(es) = parse_esds(p) else { continue };
