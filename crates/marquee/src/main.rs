@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod package;
 mod progress;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -69,6 +70,16 @@ enum Command {
     },
     /// Print what the native probe finds in a media file (JSON).
     Probe { file: PathBuf },
+    /// Write exactly what the server would serve for a file: HLS playlists, DASH manifest,
+    /// init and media segments, with relative URLs.
+    Package {
+        file: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Target segment duration in seconds (cuts land on the next keyframe).
+        #[arg(long, default_value_t = marquee_server::DEFAULT_SEGMENT_SECS as f64)]
+        segment_duration: f64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -115,6 +126,11 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Identify { paths } => identify(&paths),
         Command::Probe { file: path } => probe(&path),
+        Command::Package {
+            file: path,
+            out,
+            segment_duration,
+        } => package::package(&path, &out, segment_duration),
         Command::Scan { data, media, json } => {
             let data = file.data_dir(data)?;
             let media = file.media_dirs(media);
@@ -299,7 +315,8 @@ async fn serve(
 
     let progress = Arc::new(ScanProgress::default());
     let scanner = Scanner::new(store.clone(), media, progress);
-    let state = marquee_server::AppState::new(store.clone(), scanner.clone());
+    let state = marquee_server::AppState::new(store.clone(), scanner.clone(), data)
+        .context("cannot prepare the data folder")?;
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await

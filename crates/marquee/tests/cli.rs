@@ -111,3 +111,82 @@ fn scan_without_media_says_what_to_do() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
 }
+
+#[test]
+fn probe_prints_tracks_and_rejects_bad_files() {
+    let out = marquee()
+        .arg("probe")
+        .arg(fixture("two_audio_langs.mp4"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["container"], "mp4");
+    assert!(v["duration_ms"].as_u64().unwrap() > 1000);
+    let tracks = v["tracks"].as_array().unwrap();
+    let video = tracks.iter().find(|t| t["kind"] == "video").unwrap();
+    assert!(video["codec_string"].as_str().unwrap().starts_with("avc1."));
+    assert!(video["keyframes"].as_u64().unwrap() >= 1);
+    assert!(video["width"].as_u64().is_some());
+    let langs: Vec<&str> = tracks
+        .iter()
+        .filter(|t| t["kind"] == "audio")
+        .filter_map(|t| t["language"].as_str())
+        .collect();
+    assert_eq!(langs, vec!["eng", "fra"]);
+    for bad in [
+        "empty.mp4",
+        "truncated.mp4",
+        "garbage.mp4",
+        "corrupt_moov.mp4",
+    ] {
+        let out = marquee().arg("probe").arg(fixture(bad)).output().unwrap();
+        assert!(!out.status.success(), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "one line for {bad}: {err}");
+    }
+}
+
+#[test]
+fn package_writes_what_ffmpeg_plays() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = marquee()
+        .arg("package")
+        .arg(fixture("gop300.mp4"))
+        .arg("--out")
+        .arg(out_dir.path())
+        .args(["--segment-duration", "4"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for manifest in ["master.m3u8", "manifest.mpd"] {
+        let play = std::process::Command::new("ffmpeg")
+            .args(["-nostdin", "-v", "error", "-xerror", "-i"])
+            .arg(out_dir.path().join(manifest))
+            .args(["-map", "0", "-f", "null", "-"])
+            .output()
+            .unwrap();
+        assert!(
+            play.status.success() && play.stderr.is_empty(),
+            "{manifest}: {}",
+            String::from_utf8_lossy(&play.stderr)
+        );
+    }
+    let bad = marquee()
+        .arg("package")
+        .arg(fixture("garbage.mp4"))
+        .arg("--out")
+        .arg(out_dir.path().join("x"))
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("garbage.mp4"));
+}

@@ -4,8 +4,12 @@
 
 pub mod api;
 pub mod auth;
+pub mod body;
 pub mod error;
 pub mod openapi;
+pub mod packaging;
+pub mod range;
+pub mod signing;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,6 +21,9 @@ use marquee_library::Scanner;
 use marquee_store::Store;
 use tower_http::trace::TraceLayer;
 
+/// Target segment duration for HLS and DASH.
+pub const DEFAULT_SEGMENT_SECS: u64 = 6;
+
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -24,20 +31,37 @@ pub struct AppState {
     pub scanner: Scanner,
     /// Canonical media roots: the only places files are served from.
     pub media_roots: Arc<Vec<PathBuf>>,
+    /// Signs and checks playback URLs.
+    pub signer: Arc<signing::Signer>,
+    /// Sample indexes, plans and manifests of recently played files.
+    pub packaging: Arc<packaging::PackagingCache>,
 }
 
 impl AppState {
-    pub fn new(store: Store, scanner: Scanner) -> AppState {
+    /// State for a server whose data folder is `data` (it holds the URL-signing key and the
+    /// sample-index cache).
+    pub fn new(
+        store: Store,
+        scanner: Scanner,
+        data: &std::path::Path,
+    ) -> std::io::Result<AppState> {
         let media_roots = scanner
             .roots()
             .iter()
             .filter_map(|r| r.canonicalize().ok())
             .collect();
-        AppState {
+        let signer = signing::Signer::load_or_create(&data.join("secret.key"))?;
+        let packaging = packaging::PackagingCache::new(
+            data.join("index"),
+            std::time::Duration::from_secs(DEFAULT_SEGMENT_SECS),
+        );
+        Ok(AppState {
             store,
             scanner,
             media_roots: Arc::new(media_roots),
-        }
+            signer: Arc::new(signer),
+            packaging: Arc::new(packaging),
+        })
     }
 
     /// `path` resolved (links followed) if it lies inside a media root.
@@ -78,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::serve))
         .nest("/api/v1", api::router())
+        .merge(api::stream_router())
         .fallback(api::not_found)
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{admin, auth, catalog};
+use crate::api::{admin, auth, catalog, playback};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -14,10 +14,11 @@ use crate::api::{admin, auth, catalog};
         auth::login, auth::logout, auth::me, auth::change_password,
         catalog::list_series, catalog::series_detail, catalog::list_movies, catalog::movie_detail,
         catalog::item_detail, catalog::artwork, catalog::list_people, catalog::person_detail, catalog::genres,
+        playback::direct, playback::playback_info,
         admin::libraries, admin::scan_status, admin::start_scan, admin::failures, admin::list_users, admin::create_user,
     ),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "catalog"), (name = "admin"), (name = "health"))
+    tags((name = "auth"), (name = "catalog"), (name = "playback"), (name = "admin"), (name = "health"))
 )]
 pub struct ApiDoc;
 

@@ -510,18 +510,6 @@ impl Store {
         .collect()
     }
 
-    /// The path and probe of the file behind a playable item, for playback.
-    pub async fn item_file(&self, item_id: i64) -> Result<Option<(PathBuf, String)>> {
-        let row = sqlx::query(
-            "SELECT f.path, f.status FROM items i JOIN media_files f ON f.id = i.file_id WHERE i.id = ?",
-        )
-        .bind(item_id)
-        .fetch_optional(&self.reader)
-        .await?;
-        row.map(|r| Ok((path_from_bytes(r.try_get::<&[u8], _>(0)?), r.try_get(1)?)))
-            .transpose()
-    }
-
     /// Records a finished scan's summary (JSON) for the admin API.
     pub async fn record_scan(
         &self,
@@ -585,4 +573,39 @@ fn escape_like(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// The file behind a playable item, as playback needs it.
+#[derive(Debug, Clone)]
+pub struct PlayableFile {
+    pub file_id: i64,
+    pub path: PathBuf,
+    /// ok, failed or missing.
+    pub status: String,
+    /// Size plus a hash of the first and last 64 KiB: names derived caches.
+    pub fingerprint: String,
+    pub error: Option<String>,
+}
+
+impl Store {
+    /// The file behind an item, if it has one.
+    pub async fn playable_file(&self, item_id: i64) -> Result<Option<PlayableFile>> {
+        let row = sqlx::query(
+            "SELECT f.id, f.path, f.status, f.fingerprint, f.error
+             FROM items i JOIN media_files f ON f.id = i.file_id WHERE i.id = ?",
+        )
+        .bind(item_id)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|r| {
+            Ok(PlayableFile {
+                file_id: r.try_get(0)?,
+                path: path_from_bytes(r.try_get::<&[u8], _>(1)?),
+                status: r.try_get(2)?,
+                fingerprint: r.try_get(3)?,
+                error: r.try_get(4)?,
+            })
+        })
+        .transpose()
+    }
 }

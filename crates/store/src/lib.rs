@@ -9,6 +9,7 @@
 //! a separate pool that never blocks on the writer.
 
 mod catalog;
+pub use catalog::PlayableFile;
 mod files;
 mod users;
 pub mod views;

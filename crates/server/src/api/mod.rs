@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod catalog;
+pub mod playback;
 
 use axum::http::{StatusCode, Uri};
 use axum::routing::{get, post};
@@ -23,6 +24,8 @@ pub fn router() -> Router<AppState> {
         .route("/movies/{id}", get(catalog::movie_detail))
         .route("/items/{id}", get(catalog::item_detail))
         .route("/items/{id}/artwork/{kind}", get(catalog::artwork))
+        .route("/items/{id}/direct", get(playback::direct))
+        .route("/items/{id}/playback", get(playback::playback_info))
         .route("/people", get(catalog::list_people))
         .route("/people/{id}", get(catalog::person_detail))
         .route("/genres", get(catalog::genres))
@@ -36,6 +39,25 @@ pub fn router() -> Router<AppState> {
             "/admin/users",
             get(admin::list_users).post(admin::create_user),
         )
+}
+
+/// `/stream/…`: signed URLs for players, readable from any origin.
+pub fn stream_router() -> Router<AppState> {
+    use axum::http::{header, Method};
+    use tower_http::cors::{Any, CorsLayer};
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD])
+        .allow_headers([header::RANGE, header::IF_NONE_MATCH, header::IF_RANGE])
+        .expose_headers([
+            header::CONTENT_RANGE,
+            header::CONTENT_LENGTH,
+            header::ACCEPT_RANGES,
+            header::ETAG,
+        ]);
+    Router::new()
+        .route("/stream/{id}/{token}/{*rest}", get(playback::stream))
+        .layer(cors)
 }
 
 pub async fn not_found(uri: Uri) -> ApiError {

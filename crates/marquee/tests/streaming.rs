@@ -1,0 +1,277 @@
+//! HLS and DASH made on the fly by the real server, read by ffmpeg over HTTP.
+
+mod common;
+use common::*;
+
+use std::process::Command;
+
+/// Decoded video frames of a local file or URL (ffprobe -count_frames).
+fn video_frames(input: &str) -> u64 {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-count_frames",
+            "-show_entries",
+            "stream=nb_read_frames",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(input)
+        .output()
+        .expect("ffprobe (install ffmpeg)");
+    assert!(
+        out.status.success(),
+        "ffprobe {input}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // HLS shows one stream per variant: they are the same rendition, so take the first.
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    first.trim_end_matches(',').parse().unwrap_or_else(|_| {
+        panic!(
+            "ffprobe frame count for {input}: {:?}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// `ffmpeg -xerror` decodes every stream of `url` without a single error.
+fn ffmpeg_plays(url: &str) {
+    let out = Command::new("ffmpeg")
+        .args([
+            "-nostdin", "-v", "error", "-xerror", "-i", url, "-map", "0", "-f", "null", "-",
+        ])
+        .output()
+        .expect("ffmpeg (install it)");
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "ffmpeg failed on {url}:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn hls_and_dash_from_the_server_play_in_ffmpeg() {
+    let data = tempfile::tempdir().unwrap();
+    let media = tempfile::tempdir().unwrap();
+    let fixtures = [
+        ("Movies/Lambda (2001)/Lambda (2001).mp4", "gop300.mp4"),
+        ("Movies/Mu (2002)/Mu (2002).mp4", "two_audio_langs.mp4"),
+        ("Movies/Nu (2003)/Nu (2003).mkv", "h264_aac_subs.mkv"),
+        ("Movies/Xi (2004)/Xi (2004).webm", "vp9_opus.webm"),
+        ("Movies/Omicron (2005)/Omicron (2005).mp4", "bframes.mp4"),
+    ];
+    for (rel, fx) in fixtures {
+        place(media.path(), rel, fx);
+    }
+    let server = Server::start(
+        data.path(),
+        &["--media", media.path().to_str().unwrap(), "--no-watch"],
+    );
+    let api = server.admin().await;
+    server.wait_for_scan(&api).await;
+    let movies = api.get("/api/v1/movies?limit=50").await;
+    assert_eq!(movies["total"], fixtures.len(), "{movies}");
+    for (rel, fx) in fixtures {
+        let title = rel.split('/').nth(1).unwrap().split(" (").next().unwrap();
+        let movie = movies["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["title"] == title)
+            .unwrap();
+        let info = api
+            .get(&format!("/api/v1/items/{}/playback", movie["id"]))
+            .await;
+        let tracks = info["tracks"].as_array().unwrap();
+        assert!(
+            tracks
+                .iter()
+                .any(|t| t["kind"] == "video" && t["streamed"] == true),
+            "{info}"
+        );
+        let hls = server.url(info["hls"].as_str().unwrap());
+        let dash = server.url(info["dash"].as_str().unwrap());
+        ffmpeg_plays(&hls);
+        ffmpeg_plays(&dash);
+        let source = fixture(fx);
+        let expected = video_frames(source.to_str().unwrap());
+        assert_eq!(video_frames(&hls), expected, "{fx} over HLS");
+        assert_eq!(video_frames(&dash), expected, "{fx} over DASH");
+    }
+}
+
+#[tokio::test]
+async fn stream_urls_are_signed_cacheable_and_ranged() {
+    let data = tempfile::tempdir().unwrap();
+    let media = tempfile::tempdir().unwrap();
+    place(
+        media.path(),
+        "Movies/Pi (1998)/Pi (1998).mp4",
+        "h264_aac.mp4",
+    );
+    place(media.path(), "Movies/Rho (1999)/Rho (1999).mp4", "tiny.mp4");
+    std::fs::write(media.path().join("Movies/Sigma (2000).mp4"), b"not a video").unwrap();
+    let server = Server::start(
+        data.path(),
+        &["--media", media.path().to_str().unwrap(), "--no-watch"],
+    );
+    let api = server.admin().await;
+    server.wait_for_scan(&api).await;
+    let movies = api.get("/api/v1/movies").await;
+    let id_of = |t: &str| {
+        movies["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["title"] == t)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (pi, rho) = (id_of("Pi"), id_of("Rho"));
+    let info = api.get(&format!("/api/v1/items/{pi}/playback")).await;
+    let hls = info["hls"].as_str().unwrap().to_string();
+    let client = reqwest::Client::new();
+
+    // No header needed; playlists point at init and media segments relative to the token.
+    let master = client.get(server.url(&hls)).send().await.unwrap();
+    assert_eq!(master.status(), 200);
+    assert_eq!(master.headers()["access-control-allow-origin"], "*");
+    let master = master.text().await.unwrap();
+    assert!(master.starts_with("#EXTM3U"));
+    assert!(master.contains("#EXT-X-VERSION:7"));
+    assert!(
+        master.contains("avc1.") && master.contains("mp4a.40.2"),
+        "{master}"
+    );
+    let base = hls.trim_end_matches("master.m3u8");
+    let video_playlist = master
+        .lines()
+        .find(|l| l.starts_with("v/"))
+        .expect("a video rendition");
+    let playlist = client
+        .get(server.url(&format!("{base}{video_playlist}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        playlist.contains("#EXT-X-MAP:URI=\"init.mp4\""),
+        "{playlist}"
+    );
+    let dir = video_playlist.trim_end_matches("playlist.m3u8");
+    let segment_url = server.url(&format!("{base}{dir}0.m4s"));
+
+    let seg = client.get(&segment_url).send().await.unwrap();
+    assert_eq!(seg.status(), 200);
+    assert_eq!(
+        seg.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let etag = seg.headers()["etag"].to_str().unwrap().to_string();
+    let whole = seg.bytes().await.unwrap();
+    assert_eq!(&whole[4..8], b"styp");
+    let head = client.head(&segment_url).send().await.unwrap();
+    assert_eq!(
+        head.headers()["content-length"],
+        whole.len().to_string().as_str()
+    );
+    let part = client
+        .get(&segment_url)
+        .header("range", "bytes=100-4195")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.bytes().await.unwrap(), whole.slice(100..4196));
+    let again = client
+        .get(&segment_url)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    let past = client
+        .get(&segment_url)
+        .header("range", format!("bytes={}-", whole.len()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(past.status(), 416);
+
+    // The token is bound to its item: moved to another item, forged, or garbage → 403.
+    let token = hls.split('/').nth(3).unwrap();
+    let moved = client
+        .get(server.url(&format!("/stream/{rho}/{token}/master.m3u8")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 403);
+    let mut forged = token.to_string();
+    let last = forged.pop().unwrap();
+    forged.push(if last == '0' { '1' } else { '0' });
+    let forged = client
+        .get(server.url(&format!("/stream/{pi}/{forged}/master.m3u8")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let body: serde_json::Value = forged.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("not valid"),
+        "{body}"
+    );
+    for bad in ["garbage", "1-2-3"] {
+        let r = client
+            .get(server.url(&format!("/stream/{pi}/{bad}/master.m3u8")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+    }
+    // Unknown files under a good token are 404, traversal attempts included.
+    for rest in [
+        "v/999/init.mp4",
+        "v/1/99999.m4s",
+        "../../../../etc/passwd",
+        "v/1/..%2F..%2Fsecret.key",
+        "nothing",
+    ] {
+        let r = client
+            .get(server.url(&format!("{base}{rest}")))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status() == 404 || r.status() == 400,
+            "{rest}: {}",
+            r.status()
+        );
+    }
+
+    // A file that could not be read: a JSON error, and the server keeps serving the rest.
+    let sigma = api
+        .get_raw("/api/v1/movies?q=Sigma")
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(sigma["total"], 0, "a failed file is not listed");
+    let direct = client
+        .get(server.url(&format!("{base}direct")))
+        .header("range", "bytes=0-9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.status(), 206);
+}

@@ -1,0 +1,371 @@
+//! Playback: playback info with signed URLs; HLS and DASH made on the fly from the original file;
+//! the original file itself with full HTTP range semantics (direct play and downloads).
+
+use std::path::Path as FsPath;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::response::Response;
+use axum::Json;
+use marquee_media::{manifest, TrackKind};
+use marquee_store::PlayableFile;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::AuthUser;
+use crate::body::SliceBody;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::packaging::Packaged;
+use crate::signing::PLAYBACK_TTL_SECS;
+use crate::AppState;
+
+type IdPath = Result<Path<i64>, axum::extract::rejection::PathRejection>;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DirectQuery {
+    /// `true` to ask the browser to save the file (Content-Disposition: attachment).
+    #[serde(default)]
+    pub download: bool,
+}
+
+fn content_type(path: &FsPath) -> &'static str {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("mp4") | Some("m4v") => "video/mp4",
+        Some("mov") => "video/quicktime",
+        Some("mkv") => "video/x-matroska",
+        Some("webm") => "video/webm",
+        Some("avi") => "video/x-msvideo",
+        Some("ts") | Some("m2ts") => "video/mp2t",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The item's file, checked to be present and inside a media root.
+async fn playable(state: &AppState, item_id: i64) -> ApiResult<(PlayableFile, std::path::PathBuf)> {
+    let file = state
+        .store
+        .playable_file(item_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("item {item_id} has no playable file")))?;
+    match file.status.as_str() {
+        "missing" => {
+            return Err(ApiError::not_found(format!(
+                "the file of item {item_id} is missing from its media folder"
+            )))
+        }
+        "failed" => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                format!(
+                    "the file of item {item_id} cannot be played: {}",
+                    file.error.as_deref().unwrap_or("it could not be read")
+                ),
+            ))
+        }
+        _ => {}
+    }
+    // Only files inside a media root are ever served, whatever the database says.
+    let real = state.inside_media_roots(&file.path).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "the file of item {item_id} cannot be opened: it is gone"
+        ))
+    })?;
+    Ok((file, real))
+}
+
+async fn direct_response(
+    state: &AppState,
+    item_id: i64,
+    download: bool,
+    method: &Method,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let (_, real) = playable(state, item_id).await?;
+    let md = tokio::fs::metadata(&real).await.map_err(|e| {
+        ApiError::not_found(format!("the file of item {item_id} cannot be opened: {e}"))
+    })?;
+    let mtime = md
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let etag = format!("\"{:x}-{mtime:x}\"", md.len());
+    let mut body = SliceBody::whole_file(real.clone(), md.len(), etag, content_type(&real));
+    if download {
+        let name = real
+            .file_name()
+            .map(|n| n.to_string_lossy().replace(['"', '\\', '\r', '\n'], "_"))
+            .unwrap_or_else(|| "video".into());
+        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            body.extra.push((header::CONTENT_DISPOSITION, v));
+        }
+    }
+    body.respond(method, headers)
+}
+
+/// The original file of a playable item, with Range, If-Range, If-None-Match and HEAD.
+#[utoipa::path(get, path = "/api/v1/items/{id}/direct", tag = "playback", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "item id"), DirectQuery),
+    responses((status = 200, description = "the whole file"), (status = 206, description = "the requested range"),
+        (status = 304), (status = 404, body = ErrorBody), (status = 416, description = "no byte of the range exists")))]
+pub async fn direct(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    method: Method,
+    headers: HeaderMap,
+    p: IdPath,
+    q: Result<Query<DirectQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let Path(item_id) =
+        p.map_err(|_| ApiError::bad_request("the id in the path must be a whole number"))?;
+    let Query(q) =
+        q.map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
+    direct_response(&state, item_id, q.download, &method, &headers).await
+}
+
+/// A track as playback sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaybackTrack {
+    pub id: u32,
+    /// video, audio, subtitle or other.
+    pub kind: String,
+    pub codec: String,
+    /// RFC 6381, as in the manifests.
+    pub codec_string: Option<String>,
+    pub language: Option<String>,
+    pub name: Option<String>,
+    pub default: bool,
+    /// Whether the stream carries it (false: the reason is in `note`).
+    pub streamed: bool,
+    /// Whether common browsers (Chromium, Firefox) decode it through MSE.
+    pub browser_playable: bool,
+    /// Why it is not streamed or not playable in a browser; transcoding will cover these.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaybackSubtitle {
+    pub language: Option<String>,
+    pub label: String,
+    pub url: Option<String>,
+    /// Why it cannot be shown yet, when it cannot.
+    pub note: Option<String>,
+}
+
+/// Where and how to play an item. URLs are usable as they are, without any header.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaybackInfo {
+    pub item_id: i64,
+    pub hls: String,
+    pub dash: String,
+    pub direct: String,
+    pub download: String,
+    pub duration_ms: u64,
+    /// Seconds until the URLs expire.
+    pub expires_in: i64,
+    pub tracks: Vec<PlaybackTrack>,
+    pub subtitles: Vec<PlaybackSubtitle>,
+}
+
+/// Codecs that Chromium and Firefox decode through MSE (Debian's Chromium lacks HEVC and AC-3).
+fn browser_playable(codec: &str) -> bool {
+    matches!(
+        codec,
+        "h264" | "vp8" | "vp9" | "av1" | "aac" | "mp3" | "opus" | "flac" | "vorbis"
+    )
+}
+
+/// Playback URLs (HLS, DASH, direct, download) signed for this user, with the tracks.
+#[utoipa::path(get, path = "/api/v1/items/{id}/playback", tag = "playback", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "item id")),
+    responses((status = 200, body = PlaybackInfo), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn playback_info(
+    State(state): State<AppState>,
+    user: AuthUser,
+    p: IdPath,
+) -> ApiResult<Json<PlaybackInfo>> {
+    let Path(item_id) =
+        p.map_err(|_| ApiError::bad_request("the id in the path must be a whole number"))?;
+    let (file, real) = playable(&state, item_id).await?;
+    let packaged = package(&state, &file, &real).await?;
+    let expires = crate::unix_now() + PLAYBACK_TTL_SECS;
+    let token = state.signer.sign(item_id, user.user.id, expires);
+    let base = format!("/stream/{item_id}/{token}");
+    let mut tracks = Vec::new();
+    let mut subtitles = Vec::new();
+    for t in &packaged.index.tracks {
+        let streamed = t.is_packageable();
+        let playable = browser_playable(&t.codec);
+        if t.kind == TrackKind::Subtitle {
+            subtitles.push(PlaybackSubtitle {
+                language: t.language.clone(),
+                label: t
+                    .name
+                    .clone()
+                    .or_else(|| t.language.clone())
+                    .unwrap_or_else(|| format!("Track {}", t.track_id)),
+                url: None,
+                note: Some(
+                    t.unsupported
+                        .clone()
+                        .unwrap_or_else(|| "subtitles are not converted to WebVTT yet".into()),
+                ),
+            });
+        }
+        tracks.push(PlaybackTrack {
+            id: t.track_id,
+            kind: format!("{:?}", t.kind).to_lowercase(),
+            codec: t.codec.clone(),
+            codec_string: t.codec_string.clone(),
+            language: t.language.clone(),
+            name: t.name.clone(),
+            default: t.default,
+            streamed,
+            browser_playable: playable,
+            note: match (&t.unsupported, playable) {
+                (Some(reason), _) => Some(reason.clone()),
+                (None, false) => Some(format!(
+                    "browsers cannot decode {}; it needs transcoding",
+                    t.codec
+                )),
+                (None, true) => None,
+            },
+        });
+    }
+    Ok(Json(PlaybackInfo {
+        item_id,
+        hls: format!("{base}/master.m3u8"),
+        dash: format!("{base}/manifest.mpd"),
+        direct: format!("{base}/direct"),
+        download: format!("{base}/direct?download=true"),
+        duration_ms: (packaged.plan.total_seconds() * 1000.0).round() as u64,
+        expires_in: PLAYBACK_TTL_SECS,
+        tracks,
+        subtitles,
+    }))
+}
+
+async fn package(state: &AppState, file: &PlayableFile, real: &FsPath) -> ApiResult<Arc<Packaged>> {
+    state
+        .packaging
+        .get(real, &file.fingerprint)
+        .await
+        .map_err(|reason| {
+            ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                format!("this file cannot be streamed: {reason}"),
+            )
+        })
+}
+
+type StreamPath = Result<Path<(i64, String, String)>, axum::extract::rejection::PathRejection>;
+
+/// `/stream/{item}/{token}/…`: manifests, init and media segments, and the original file, for
+/// players that cannot send headers. The token is checked on every request.
+pub async fn stream(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    p: StreamPath,
+    q: Result<Query<DirectQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let Path((item_id, token, rest)) =
+        p.map_err(|_| ApiError::bad_request("expected /stream/{item id}/{token}/{file}"))?;
+    state
+        .signer
+        .verify(item_id, &token, crate::unix_now())
+        .map_err(|e| ApiError::forbidden(e.to_string()))?;
+    if rest == "direct" {
+        let download = q.map(|Query(q)| q.download).unwrap_or(false);
+        return direct_response(&state, item_id, download, &method, &headers).await;
+    }
+    let (file, real) = playable(&state, item_id).await?;
+    let packaged = package(&state, &file, &real).await?;
+    let not_found = || ApiError::not_found(format!("no such stream file: {rest}"));
+    let text = |body: String, content_type: &'static str, tag: &str| SliceBody {
+        source: real.clone(),
+        etag: format!("\"{}-{tag}\"", file.fingerprint),
+        slices: vec![marquee_media::Slice::Bytes(body.into_bytes())],
+        content_type,
+        // Manifests are small and cheap; let players revalidate them.
+        cache_control: "private, max-age=60",
+        extra: Vec::new(),
+    };
+    let body = match rest.as_str() {
+        "master.m3u8" => text(
+            packaged.master.clone(),
+            "application/vnd.apple.mpegurl",
+            "master",
+        ),
+        "manifest.mpd" => text(packaged.mpd.clone(), "application/dash+xml", "mpd"),
+        _ => {
+            // {v|a}/{track}/{playlist.m3u8 | init.mp4 | N.m4s}
+            let mut parts = rest.splitn(3, '/');
+            let (Some(kind), Some(track), Some(name)) = (parts.next(), parts.next(), parts.next())
+            else {
+                return Err(not_found());
+            };
+            let track_id: u32 = track.parse().map_err(|_| not_found())?;
+            let track = packaged
+                .index
+                .track(track_id)
+                .filter(|t| {
+                    t.is_packageable() && manifest::track_dir(t) == format!("{kind}/{track_id}")
+                })
+                .ok_or_else(not_found)?;
+            let immutable = "public, max-age=31536000, immutable";
+            if name == "playlist.m3u8" {
+                text(
+                    marquee_media::hls_media_playlist(track, &packaged.plan, &Default::default()),
+                    "application/vnd.apple.mpegurl",
+                    &format!("{track_id}-playlist"),
+                )
+            } else if name == "init.mp4" {
+                let init = marquee_media::init_segment(track)
+                    .map_err(|e| ApiError::internal(e.to_string()))?;
+                SliceBody {
+                    source: real.clone(),
+                    etag: format!("\"{}-{track_id}-init\"", file.fingerprint),
+                    slices: vec![marquee_media::Slice::Bytes(init)],
+                    content_type: if track.kind == TrackKind::Audio {
+                        "audio/mp4"
+                    } else {
+                        "video/mp4"
+                    },
+                    cache_control: immutable,
+                    extra: Vec::new(),
+                }
+            } else {
+                let n: usize = name
+                    .strip_suffix(".m4s")
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(not_found)?;
+                if !manifest::segment_range(track, &packaged.plan).contains(&n) {
+                    return Err(not_found());
+                }
+                let slices = marquee_media::media_segment(track, &packaged.plan, n, n as u32 + 1)
+                    .map_err(|e| ApiError::internal(e.to_string()))?;
+                SliceBody {
+                    source: real.clone(),
+                    etag: format!("\"{}-{track_id}-{n}\"", file.fingerprint),
+                    slices,
+                    content_type: if track.kind == TrackKind::Audio {
+                        "audio/mp4"
+                    } else {
+                        "video/mp4"
+                    },
+                    cache_control: immutable,
+                    extra: Vec::new(),
+                }
+            }
+        }
+    };
+    body.respond(&method, &headers)
+}
