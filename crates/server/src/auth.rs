@@ -165,3 +165,40 @@ mod tests {
         assert_eq!(new_password().len(), 20);
     }
 }
+
+/// Recently checked sessions, so that a burst of requests from one player does not queue on the
+/// database. Entries live a few seconds; signing out evicts at once.
+#[derive(Default)]
+pub struct SessionCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, CachedSession>>,
+}
+
+/// When a session was checked, and what the database said.
+type CachedSession = (std::time::Instant, (SessionInfo, User));
+
+/// How long a checked session is trusted without asking the database again.
+const SESSION_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl SessionCache {
+    pub fn get(&self, token_hash: &str) -> Option<(SessionInfo, User)> {
+        let entries = self.entries.lock().ok()?;
+        let (at, value) = entries.get(token_hash)?;
+        (at.elapsed() < SESSION_CACHE_TTL).then(|| value.clone())
+    }
+
+    pub fn put(&self, token_hash: String, value: (SessionInfo, User)) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() > 10_000 {
+                entries.retain(|_, (at, _)| at.elapsed() < SESSION_CACHE_TTL);
+            }
+            entries.insert(token_hash, (std::time::Instant::now(), value));
+        }
+    }
+
+    /// Forgets a session (signed out) or every session of a user (disabled, password reset).
+    pub fn evict(&self, session_id: Option<i64>, user_id: Option<i64>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|_, (_, (s, u))| Some(s.id) != session_id && Some(u.id) != user_id);
+        }
+    }
+}

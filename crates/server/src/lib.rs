@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod body;
+pub mod cache;
 pub mod error;
 pub mod openapi;
 pub mod packaging;
@@ -35,6 +36,10 @@ pub struct AppState {
     pub signer: Arc<signing::Signer>,
     /// Sample indexes, plans and manifests of recently played files.
     pub packaging: Arc<packaging::PackagingCache>,
+    /// Catalog answers, until the catalog changes.
+    pub responses: Arc<cache::ResponseCache>,
+    /// Recently checked sessions.
+    pub sessions: Arc<auth::SessionCache>,
 }
 
 impl AppState {
@@ -61,6 +66,8 @@ impl AppState {
             media_roots: Arc::new(media_roots),
             signer: Arc::new(signer),
             packaging: Arc::new(packaging),
+            responses: Arc::default(),
+            sessions: Arc::default(),
         })
     }
 

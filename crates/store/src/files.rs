@@ -198,6 +198,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        self.bump_generation();
         Ok(())
     }
 
@@ -215,6 +216,7 @@ impl Store {
             }
         }
         tx.commit().await?;
+        self.bump_generation();
         Ok(())
     }
 }

@@ -49,6 +49,9 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub struct Store {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Bumped by every write that changes what the catalog shows, so readers can cache answers
+    /// and know when they are stale.
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -64,7 +67,7 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             // A modest page cache per connection keeps idle memory small.
-            .pragma("cache_size", "-4096")
+            .pragma("cache_size", "-2048")
             .pragma("temp_store", "memory");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
@@ -78,7 +81,21 @@ impl Store {
             .idle_timeout(Some(Duration::from_secs(60)))
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Store { writer, reader })
+        Ok(Store {
+            writer,
+            reader,
+            generation: Default::default(),
+        })
+    }
+
+    /// The catalog's current generation: answers computed at an older one may be stale.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub(crate) fn bump_generation(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// `PRAGMA integrity_check`: `Ok(())` when the database file is sound.

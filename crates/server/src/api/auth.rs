@@ -83,6 +83,7 @@ pub async fn login(
     responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
     state.store.delete_session(user.session.id).await?;
+    state.sessions.evict(Some(user.session.id), None);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -142,5 +143,6 @@ pub async fn change_password(
     .map_err(ApiError::internal)?
     .ok_or_else(|| ApiError::unauthorized("the current password is wrong"))?;
     state.store.set_password(user.user.id, &new_hash).await?;
+    state.sessions.evict(None, Some(user.user.id));
     Ok(StatusCode::NO_CONTENT)
 }

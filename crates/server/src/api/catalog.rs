@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use marquee_store::views::*;
@@ -34,8 +34,16 @@ pub async fn list_series(
     State(state): State<AppState>,
     _user: AuthUser,
     q: QueryResult<ListQuery>,
-) -> ApiResult<Json<Page<TitleSummary>>> {
-    Ok(Json(state.store.list_titles("series", &query(q)?).await?))
+    uri: Uri,
+) -> ApiResult<Response> {
+    let q = query(q)?;
+    let store = &state.store;
+    state
+        .responses
+        .json(key(&uri), store.generation(), async {
+            Ok(store.list_titles("series", &q).await?)
+        })
+        .await
 }
 
 /// Movies, filtered, sorted and paged.
@@ -45,19 +53,40 @@ pub async fn list_movies(
     State(state): State<AppState>,
     _user: AuthUser,
     q: QueryResult<ListQuery>,
-) -> ApiResult<Json<Page<TitleSummary>>> {
-    Ok(Json(state.store.list_titles("movie", &query(q)?).await?))
+    uri: Uri,
+) -> ApiResult<Response> {
+    let q = query(q)?;
+    let store = &state.store;
+    state
+        .responses
+        .json(key(&uri), store.generation(), async {
+            Ok(store.list_titles("movie", &q).await?)
+        })
+        .await
 }
 
-async fn detail_of_kind(state: &AppState, id: i64, kind: &str) -> ApiResult<Json<ItemDetail>> {
-    let item = state.store.item_detail(id).await?;
-    if item.kind != kind {
-        return Err(ApiError::not_found(format!(
-            "{kind} {id} not found (item {id} is a {})",
-            item.kind
-        )));
-    }
-    Ok(Json(item))
+async fn detail_of_kind(state: &AppState, id: i64, kind: &str, uri: &Uri) -> ApiResult<Response> {
+    let store = &state.store;
+    state
+        .responses
+        .json(key(uri), store.generation(), async {
+            let item = store.item_detail(id).await?;
+            if item.kind != kind {
+                return Err(ApiError::not_found(format!(
+                    "{kind} {id} not found (item {id} is a {})",
+                    item.kind
+                )));
+            }
+            Ok(item)
+        })
+        .await
+}
+
+/// Cache key of a GET: its path and query.
+fn key(uri: &Uri) -> String {
+    uri.path_and_query()
+        .map(|pq| pq.as_str().to_string())
+        .unwrap_or_default()
 }
 
 /// A series with its seasons and episodes, credits, reviews and artwork.
@@ -68,8 +97,9 @@ pub async fn series_detail(
     State(state): State<AppState>,
     _user: AuthUser,
     p: IdPath,
-) -> ApiResult<Json<ItemDetail>> {
-    detail_of_kind(&state, id(p)?, "series").await
+    uri: Uri,
+) -> ApiResult<Response> {
+    detail_of_kind(&state, id(p)?, "series", &uri).await
 }
 
 /// A movie with credits, reviews, artwork, extras and its file.
@@ -80,8 +110,9 @@ pub async fn movie_detail(
     State(state): State<AppState>,
     _user: AuthUser,
     p: IdPath,
-) -> ApiResult<Json<ItemDetail>> {
-    detail_of_kind(&state, id(p)?, "movie").await
+    uri: Uri,
+) -> ApiResult<Response> {
+    detail_of_kind(&state, id(p)?, "movie", &uri).await
 }
 
 /// Any item: series, season, episode, movie or extra.
@@ -92,8 +123,16 @@ pub async fn item_detail(
     State(state): State<AppState>,
     _user: AuthUser,
     p: IdPath,
-) -> ApiResult<Json<ItemDetail>> {
-    Ok(Json(state.store.item_detail(id(p)?).await?))
+    uri: Uri,
+) -> ApiResult<Response> {
+    let id = id(p)?;
+    let store = &state.store;
+    state
+        .responses
+        .json(key(&uri), store.generation(), async {
+            Ok(store.item_detail(id).await?)
+        })
+        .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
