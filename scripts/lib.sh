@@ -27,3 +27,24 @@ need_cargo() {
     exit 1
   fi
 }
+
+# Node.js 20.19+ and npm for the web app; Debian's packages when there is none at all.
+need_node() {
+  if ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm
+  fi
+}
+
+# Builds the web app into web/dist when its sources or lock file are newer than the build.
+build_web() {
+  need_node
+  if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules ]; then
+    echo "==> npm ci (web)"
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+    touch web/node_modules
+  fi
+  if [ ! -f web/dist/index.html ] || [ -n "$(find web/src web/index.html web/public web/package-lock.json -newer web/dist/index.html -print -quit)" ]; then
+    echo "==> building the web app"
+    (cd web && npm run build --silent)
+  fi
+}

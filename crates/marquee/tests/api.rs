@@ -294,3 +294,39 @@ async fn the_watcher_picks_up_new_files() {
     }
     panic!("the new movie did not appear within 15 s");
 }
+
+#[tokio::test]
+async fn the_web_app_is_served_with_a_page_fallback() {
+    let (_data, server) = demo_server();
+    let client = reqwest::Client::new();
+    for page in ["/", "/series/1", "/people/3", "/login?next=%2Fadmin"] {
+        let resp = client.get(server.url(page)).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{page}");
+        assert!(resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        assert_eq!(resp.headers()["cache-control"], "no-cache");
+        assert!(resp.text().await.unwrap().contains("Marquee"));
+    }
+    // Unknown API paths stay JSON errors; unknown assets are real 404s.
+    let api = client.get(server.url("/api/v1/nope")).send().await.unwrap();
+    assert_eq!(api.status(), 404);
+    assert!(api.json::<serde_json::Value>().await.unwrap()["error"]
+        .as_str()
+        .unwrap()
+        .contains("/api/v1/nope"));
+    assert_eq!(
+        client
+            .get(server.url("/assets/missing-1234.js"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        client.post(server.url("/")).send().await.unwrap().status(),
+        405
+    );
+}

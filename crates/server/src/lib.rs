@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod packaging;
 pub mod range;
 pub mod signing;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -110,7 +111,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi::serve))
         .nest("/api/v1", api::router())
         .merge(api::stream_router())
-        .fallback(api::not_found)
+        .fallback(web::fallback)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -5,11 +5,9 @@ pub mod auth;
 pub mod catalog;
 pub mod playback;
 
-use axum::http::{StatusCode, Uri};
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::error::ApiError;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -58,11 +56,4 @@ pub fn stream_router() -> Router<AppState> {
     Router::new()
         .route("/stream/{id}/{token}/{*rest}", get(playback::stream))
         .layer(cors)
-}
-
-pub async fn not_found(uri: Uri) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        format!("no such endpoint: {}", uri.path()),
-    )
 }

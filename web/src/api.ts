@@ -1,0 +1,134 @@
+// The Marquee JSON API (same origin). The bearer token lives in localStorage for now;
+// a cookie session replaces it with the accounts work.
+
+export interface User { id: number; username: string; is_admin: boolean; disabled?: boolean; created_at?: number }
+export interface LoginResponse { token: string; user: User; expires_at: number | string }
+export interface Page<T> { items: T[]; total: number }
+export interface TitleSummary {
+  id: number; kind: string; title: string; year?: number | null; synopsis?: string | null;
+  content_rating?: string | null; runtime_minutes?: number | null; genres: string[];
+  poster?: string | null; backdrop?: string | null; episode_count?: number | null; added_at: number;
+}
+export interface Credit { person_id: number; name: string; role: string; character?: string | null; photo?: string | null }
+export interface Review {
+  id?: number; author: string; publication?: string | null; date?: string | null; score?: number | null;
+  score_text?: string | null; body_markdown: string; url?: string | null;
+}
+export interface Episode {
+  id: number; number: number; number_end?: number | null; title: string; synopsis?: string | null;
+  air_date?: string | null; runtime_minutes?: number | null; duration_ms?: number | null; still?: string | null; available: boolean;
+}
+export interface Season { id: number; number: number; title: string; synopsis?: string | null; poster?: string | null; episodes: Episode[] }
+export interface ItemDetail {
+  id: number; kind: string; title: string; original_title?: string | null; synopsis?: string | null; tagline?: string | null;
+  year?: number | null; air_date?: string | null; runtime_minutes?: number | null; content_rating?: string | null;
+  parent_id?: number | null; series_id?: number | null; season_number?: number | null; episode_number?: number | null;
+  genres: string[]; tags: string[]; studios: string[]; credits: Credit[]; reviews: Review[];
+  artwork: { kind: string; url: string }[];
+  file?: { duration_ms?: number | null; status?: string; probe?: Probe | null } | null;
+  seasons: Season[]; extras: { id: number; kind: string; title: string }[];
+}
+export interface Probe { container?: string; tracks?: { kind?: string; codec?: string; language?: string; width?: number; height?: number; channels?: number }[]; [k: string]: unknown }
+export interface PersonSummary { id: number; name: string; photo?: string | null; credit_count: number }
+export interface PersonCredit {
+  item_id: number; kind: string; title: string; year?: number | null; air_date?: string | null; role?: string;
+  character?: string | null; series_id?: number | null; series_title?: string | null;
+}
+export interface PersonDetail { id: number; name: string; photo?: string | null; biography?: string | null; birth_date?: string | null; roles: { role: string; credits: PersonCredit[] }[] }
+export interface Genre { name: string; count: number }
+export interface Library { id: number; name: string; root: string; files: number; failed: number; missing: number }
+export interface ScanProgress { running: boolean; phase: string; found: number; to_process: number; processed: number; failed: number; current: string }
+export interface ScanSummary { added: number; updated: number; moved: number; removed: number; unchanged: number; failed: { path: string; reason: string }[]; elapsed_ms?: number }
+export interface ScanStatus { progress: ScanProgress; recent: { started_at: number; finished_at?: number | null; summary?: ScanSummary | null }[] }
+export interface Failure { id?: number; path: string; error: string; updated_at?: number }
+export interface Playback {
+  hls?: string | null; dash?: string | null; direct?: string | null; duration_ms?: number | null;
+  tracks?: { id: number | string; kind: string; codec?: string; language?: string | null; name?: string | null; browser_playable?: boolean }[];
+  subtitles?: { language?: string | null; label?: string | null; url: string }[];
+}
+export interface ListParams { q?: string; genre?: string; year?: number; sort?: "title" | "year" | "added"; order?: "asc" | "desc"; offset?: number; limit?: number }
+
+const TOKEN_KEY = "marquee.token";
+const USER_KEY = "marquee.user";
+
+export class ApiError extends Error {
+  constructor(public status: number, message: string) { super(message); }
+}
+
+export const session = {
+  get token(): string | null { return localStorage.getItem(TOKEN_KEY); },
+  get user(): User | null {
+    try { return JSON.parse(localStorage.getItem(USER_KEY) ?? "null") as User | null; } catch { return null; }
+  },
+  set(token: string, user: User) { localStorage.setItem(TOKEN_KEY, token); localStorage.setItem(USER_KEY, JSON.stringify(user)); },
+  setUser(user: User) { localStorage.setItem(USER_KEY, JSON.stringify(user)); },
+  clear() { localStorage.removeItem(TOKEN_KEY); localStorage.removeItem(USER_KEY); },
+};
+
+/** Called on any 401: the app sends the user to the sign-in page. */
+let onUnauthorized: () => void = () => {};
+export function setUnauthorizedHandler(fn: () => void) { onUnauthorized = fn; }
+
+export function authHeaders(): HeadersInit {
+  const t = session.token;
+  return t ? { authorization: `Bearer ${t}` } : {};
+}
+
+export async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { accept: "application/json", ...(authHeaders() as Record<string, string>) };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+  if (res.status === 401 && !path.endsWith("/auth/login")) {
+    session.clear();
+    onUnauthorized();
+    throw new ApiError(401, "Your session has ended. Please sign in again.");
+  }
+  if (!res.ok) {
+    let msg = `${res.status} ${res.statusText}`;
+    try { const j = await res.json(); if (j && typeof j.error === "string") msg = j.error; } catch { /* not JSON */ }
+    throw new ApiError(res.status, msg);
+  }
+  if (res.status === 204 || res.status === 202) {
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+  return (await res.json()) as T;
+}
+
+const get = <T>(path: string, signal?: AbortSignal) => request<T>("GET", path, undefined, signal);
+
+function qs(p: Record<string, unknown>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(p)) if (v !== undefined && v !== null && v !== "") u.set(k, String(v));
+  const s = u.toString();
+  return s ? `?${s}` : "";
+}
+
+export const api = {
+  login: (username: string, password: string) => request<LoginResponse>("POST", "/api/v1/auth/login", { username, password }),
+  logout: () => request<void>("POST", "/api/v1/auth/logout", {}),
+  /** GET /me answers {"user", "session"}; a bare user is accepted too. */
+  me: async (s?: AbortSignal): Promise<User> => {
+    const r = await get<User | { user: User }>("/api/v1/me", s);
+    return "user" in r ? r.user : r;
+  },
+  changePassword: (current_password: string, new_password: string) =>
+    request<void>("POST", "/api/v1/auth/password", { current_password, new_password }),
+  list: (kind: "series" | "movies", p: ListParams, s?: AbortSignal) => get<Page<TitleSummary>>(`/api/v1/${kind}${qs({ ...p })}`, s),
+  series: (id: number, s?: AbortSignal) => get<ItemDetail>(`/api/v1/series/${id}`, s),
+  movie: (id: number, s?: AbortSignal) => get<ItemDetail>(`/api/v1/movies/${id}`, s),
+  item: (id: number, s?: AbortSignal) => get<ItemDetail>(`/api/v1/items/${id}`, s),
+  people: (q: string, limit: number, s?: AbortSignal) => get<Page<PersonSummary>>(`/api/v1/people${qs({ q, limit })}`, s),
+  person: (id: number, s?: AbortSignal) => get<PersonDetail>(`/api/v1/people/${id}`, s),
+  genres: (s?: AbortSignal) => get<Genre[]>("/api/v1/genres", s),
+  playback: (id: number, s?: AbortSignal) => get<Playback>(`/api/v1/items/${id}/playback`, s),
+  admin: {
+    libraries: (s?: AbortSignal) => get<Library[]>("/api/v1/admin/libraries", s),
+    scan: (s?: AbortSignal) => get<ScanStatus>("/api/v1/admin/scan", s),
+    startScan: () => request<void>("POST", "/api/v1/admin/scan"),
+    failures: (s?: AbortSignal) => get<Failure[]>("/api/v1/admin/failures", s),
+    users: (s?: AbortSignal) => get<User[]>("/api/v1/admin/users", s),
+    createUser: (username: string, password: string, is_admin: boolean) =>
+      request<User>("POST", "/api/v1/admin/users", { username, password, is_admin }),
+  },
+};

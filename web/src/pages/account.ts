@@ -1,0 +1,56 @@
+import { api, session } from "../api";
+import { h } from "../dom";
+import { navigate, type PageContext } from "../router";
+
+export function accountPage(main: HTMLElement, ctx: PageContext) {
+  document.title = "Account · Marquee";
+  const user = session.user;
+  const who = h("dl", { class: "facts" },
+    h("dt", null, "User name"), h("dd", { id: "acct-name" }, user?.username ?? "—"),
+    h("dt", null, "Role"), h("dd", { id: "acct-role" }, user?.is_admin ? "Administrator" : "Viewer"),
+  );
+  api.me(ctx.signal).then((u) => {
+    session.setUser(u);
+    who.querySelector("#acct-name")!.textContent = u.username;
+    who.querySelector("#acct-role")!.textContent = u.is_admin ? "Administrator" : "Viewer";
+  }).catch(() => {});
+
+  const signOut = h("button", { class: "btn", type: "button" }, "Sign out");
+  signOut.addEventListener("click", async () => {
+    signOut.disabled = true;
+    try { await api.logout(); } catch { /* the session may already be gone */ }
+    session.clear();
+    navigate("/login", { replace: true });
+  });
+
+  const cur = h("input", { id: "pw-cur", type: "password", autocomplete: "current-password", required: true });
+  const nw = h("input", { id: "pw-new", type: "password", autocomplete: "new-password", required: true, minlength: "8", "aria-describedby": "pw-hint" });
+  const msg = h("p", { class: "form-msg", role: "status", "aria-live": "polite" });
+  const form = h("form", { class: "card-panel form", "aria-labelledby": "pw-h" },
+    h("h2", { id: "pw-h" }, "Change password"),
+    h("div", { class: "field" }, h("label", { for: "pw-cur" }, "Current password"), cur),
+    h("div", { class: "field" }, h("label", { for: "pw-new" }, "New password"), nw, h("p", { id: "pw-hint", class: "hint" }, "At least 8 characters.")),
+    msg,
+    h("button", { class: "btn btn-primary", type: "submit" }, "Change password"),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    msg.className = "form-msg";
+    if (nw.value.length < 8) { msg.textContent = "The new password needs at least 8 characters."; msg.classList.add("form-error"); nw.focus(); return; }
+    try {
+      await api.changePassword(cur.value, nw.value);
+      msg.textContent = "Your password was changed.";
+      msg.classList.add("form-ok");
+      form.reset();
+    } catch (err) {
+      msg.textContent = err instanceof Error ? err.message : String(err);
+      msg.classList.add("form-error");
+    }
+  });
+
+  main.append(h("div", { class: "page narrow" },
+    h("h1", null, "Account"),
+    h("section", { class: "card-panel", "aria-label": "Signed in as" }, who, h("div", { class: "actions" }, signOut)),
+    form,
+  ));
+}

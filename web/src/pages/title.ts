@@ -1,0 +1,219 @@
+import { api, type Credit, type Episode, type ItemDetail, type Season } from "../api";
+import { formatDate, formatDuration, formatMinutes, h, roleLabel, roleRank } from "../dom";
+import { art, chips, icons, metaLine, spinner } from "../components";
+import { renderMarkdown } from "../markdown";
+import { navigate, setQuery, type PageContext } from "../router";
+
+export async function titlePage(main: HTMLElement, ctx: PageContext, kind: "series" | "movies" | "items") {
+  const id = Number(ctx.params.id);
+  if (!Number.isInteger(id)) throw new Error("That is not a valid address.");
+  main.append(spinner());
+  const item = await (kind === "series" ? api.series(id, ctx.signal) : kind === "movies" ? api.movie(id, ctx.signal) : api.item(id, ctx.signal));
+  if (ctx.signal.aborted) return;
+  // /items/{id} of a series or a movie: use its canonical address.
+  if (kind === "items" && (item.kind === "series" || item.kind === "movie")) {
+    navigate(`/${item.kind === "series" ? "series" : "movies"}/${item.id}`, { replace: true });
+    return;
+  }
+  document.title = `${item.title} · Marquee`;
+  main.replaceChildren(renderTitle(item, ctx));
+}
+
+function artUrl(item: ItemDetail, k: string): string | null {
+  return item.artwork.find((a) => a.kind === k)?.url ?? null;
+}
+
+function firstPlayable(item: ItemDetail): { ep: Episode; season: Season } | null {
+  for (const s of [...item.seasons].sort((a, b) => (a.number || 999) - (b.number || 999))) {
+    for (const ep of s.episodes) if (ep.available) return { ep, season: s };
+  }
+  return null;
+}
+
+function renderTitle(item: ItemDetail, ctx: PageContext): HTMLElement {
+  const isSeries = item.kind === "series";
+  const backdrop = artUrl(item, "backdrop") ?? artUrl(item, "thumb");
+  const poster = artUrl(item, "poster");
+  const episodes = item.seasons.reduce((n, s) => n + s.episodes.length, 0);
+  const duration = item.file?.duration_ms ? formatDuration(item.file.duration_ms) : formatMinutes(item.runtime_minutes);
+
+  const actions = h("div", { class: "actions" });
+  if (isSeries) {
+    const first = firstPlayable(item);
+    if (first) {
+      const label = first.season.number ? `Play S${first.season.number} E${first.ep.number}` : `Play episode ${first.ep.number}`;
+      actions.append(h("a", { class: "btn btn-primary", href: `/watch/${first.ep.id}`, "aria-label": `${label}: ${first.ep.title}` }, icons.play(), label));
+    }
+  } else if (item.file) {
+    actions.append(h("a", { class: "btn btn-primary", href: `/watch/${item.id}`, "aria-label": `Play ${item.title}` }, icons.play(), "Play"));
+  }
+  if (item.kind === "episode" && item.series_id) {
+    actions.append(h("a", { class: "btn", href: `/series/${item.series_id}` }, "Go to series"));
+  }
+
+  const meta = metaLine([
+    item.year ?? (item.air_date ? item.air_date.slice(0, 4) : null),
+    isSeries && item.seasons.length ? `${item.seasons.length} season${item.seasons.length === 1 ? "" : "s"}` : null,
+    isSeries && episodes ? `${episodes} episode${episodes === 1 ? "" : "s"}` : null,
+    !isSeries ? duration : null,
+  ]);
+
+  const sections: (HTMLElement | null)[] = [];
+  if (isSeries && item.seasons.length) sections.push(seasonsSection(item, ctx));
+  if (item.extras.length) {
+    sections.push(h("section", { class: "block", "aria-labelledby": "extras-h" },
+      h("h2", { id: "extras-h" }, "Extras"),
+      h("ul", { class: "extras" }, item.extras.map((x) => h("li", null,
+        h("a", { class: "extra", href: `/watch/${x.id}`, "aria-label": `Play ${x.title}` }, icons.play(), h("span", null, x.title), h("span", { class: "muted" }, x.kind.replace(/_/g, " ")))))),
+    ));
+  }
+  if (item.reviews.length) sections.push(reviewsSection(item));
+  if (item.credits.length) sections.push(creditsSection(item.credits));
+  const details = detailsSection(item);
+  if (details) sections.push(details);
+
+  return h("article", { class: "title-page" },
+    h("div", { class: "backdrop-wrap" }, art(backdrop ?? poster, "", backdrop ? "backdrop" : "backdrop from-poster", true), h("div", { class: "backdrop-shade" })),
+    h("div", { class: "title-head" },
+      art(poster, item.title, "poster title-poster", true),
+      h("div", { class: "title-info" },
+        h("div", { class: "title-top" },
+          item.kind === "episode" || item.kind === "extra" ? h("p", { class: "eyebrow" }, item.kind === "episode" ? `Season ${item.season_number ?? "?"} · Episode ${item.episode_number ?? "?"}` : "Extra") : null,
+          h("h1", { class: "title-name" }, item.title),
+          item.original_title && item.original_title !== item.title ? h("p", { class: "muted", lang: "" }, item.original_title) : null,
+          h("p", { class: "title-meta" },
+            item.content_rating ? h("span", { class: "rating", "aria-label": `Rated ${item.content_rating}` }, item.content_rating) : null,
+            meta),
+          chips(item.genres, (g) => `/${isSeries ? "series" : "movies"}?genre=${encodeURIComponent(g)}`),
+        ),
+        item.tagline ? h("p", { class: "tagline" }, item.tagline) : null,
+        item.synopsis ? h("p", { class: "synopsis" }, item.synopsis) : null,
+        actions,
+      ),
+    ),
+    h("div", { class: "title-body" }, sections),
+  );
+}
+
+function seasonsSection(item: ItemDetail, ctx: PageContext): HTMLElement {
+  const seasons = [...item.seasons].sort((a, b) => (a.number || 999) - (b.number || 999));
+  const wanted = Number(ctx.query.get("season"));
+  let current = seasons.find((s) => s.number === wanted) ?? seasons.find((s) => s.number > 0) ?? seasons[0];
+  const list = h("ol", { class: "episodes", id: "episode-list", role: "tabpanel" });
+  const tabs = h("div", { class: "tabs", role: "tablist", "aria-label": "Seasons" });
+  const seasonName = (s: Season) => s.title || (s.number === 0 ? "Specials" : `Season ${s.number}`);
+
+  const select = (s: Season, focus = false) => {
+    current = s;
+    for (const b of tabs.querySelectorAll<HTMLButtonElement>("[role=tab]")) {
+      const on = b.dataset.season === String(s.number);
+      b.setAttribute("aria-selected", String(on));
+      b.tabIndex = on ? 0 : -1;
+      if (on && focus) b.focus();
+    }
+    list.setAttribute("aria-label", seasonName(s));
+    list.replaceChildren(...s.episodes.map((ep) => episodeRow(ep, s)));
+    const p = new URLSearchParams(location.search);
+    if (seasons.length > 1) { p.set("season", String(s.number)); setQuery(p); }
+  };
+
+  for (const s of seasons) {
+    tabs.append(h("button", { type: "button", role: "tab", class: "tab", "data-season": String(s.number), "aria-controls": "episode-list", onclick: () => select(s) },
+      seasonName(s), h("span", { class: "tab-count" }, String(s.episodes.length))));
+  }
+  // Tab widgets: arrows within the tab list are handled here (spatial nav still moves Up/Down out).
+  tabs.addEventListener("keydown", (e) => {
+    if (e.key !== "ArrowLeft" && e.key !== "ArrowRight" && e.key !== "Home" && e.key !== "End") return;
+    const i = seasons.indexOf(current);
+    const next = e.key === "Home" ? 0 : e.key === "End" ? seasons.length - 1 : Math.min(seasons.length - 1, Math.max(0, i + (e.key === "ArrowRight" ? 1 : -1)));
+    e.preventDefault();
+    select(seasons[next], true);
+  });
+  select(current);
+  return h("section", { class: "block", "aria-labelledby": "episodes-h" },
+    h("h2", { id: "episodes-h", class: seasons.length > 1 ? "sr-only" : "" }, "Episodes"),
+    seasons.length > 1 ? tabs : null,
+    list,
+  );
+}
+
+function episodeRow(ep: Episode, s: Season): HTMLElement {
+  const num = ep.number_end && ep.number_end !== ep.number ? `${ep.number}–${ep.number_end}` : String(ep.number);
+  const dur = ep.duration_ms ? formatDuration(ep.duration_ms) : formatMinutes(ep.runtime_minutes);
+  const label = `${s.number ? `Season ${s.number}, ` : ""}episode ${num}: ${ep.title}`;
+  const still = art(ep.still, "", "still");
+  const body = [
+    h("div", { class: "ep-still" }, still, ep.available ? h("span", { class: "ep-play", "aria-hidden": "true" }, icons.play()) : null),
+    h("div", { class: "ep-text" },
+      h("h3", { class: "ep-title" }, h("span", { class: "ep-num" }, `${num}.`), " ", ep.title),
+      h("p", { class: "ep-meta" }, metaLine([dur, ep.air_date ? formatDate(ep.air_date) : null, ep.available ? null : "Not available"])),
+      ep.synopsis ? h("p", { class: "ep-synopsis" }, ep.synopsis) : null,
+    ),
+  ];
+  return h("li", null, ep.available
+    ? h("a", { class: "episode", href: `/watch/${ep.id}`, "aria-label": `Play ${label}${dur ? `, ${dur}` : ""}` }, body)
+    : h("div", { class: "episode unavailable", "aria-label": `${label}, not available` }, body));
+}
+
+function reviewsSection(item: ItemDetail): HTMLElement {
+  return h("section", { class: "block", "aria-labelledby": "reviews-h" },
+    h("h2", { id: "reviews-h" }, item.reviews.length === 1 ? "Review" : "Reviews"),
+    item.reviews.map((r) => {
+      const body = h("div", { class: "prose" });
+      body.innerHTML = renderMarkdown(r.body_markdown ?? ""); // escaped first; see markdown.ts
+      const score = r.score_text ?? (r.score != null ? String(r.score) : null);
+      return h("article", { class: "review" },
+        h("header", { class: "review-head" },
+          score ? h("span", { class: "score", "aria-label": `Score: ${score}` }, score) : null,
+          h("p", { class: "review-by" },
+            h("strong", null, r.author),
+            r.publication ? `, ${r.publication}` : null,
+            r.date ? h("span", { class: "muted" }, ` · ${formatDate(r.date)}`) : null),
+        ),
+        body,
+        r.url && /^https?:\/\//i.test(r.url) ? h("p", null, h("a", { href: r.url, target: "_blank", rel: "noopener noreferrer nofollow" }, "Read the full review")) : null,
+      );
+    }),
+  );
+}
+
+function creditsSection(credits: Credit[]): HTMLElement {
+  const groups = new Map<string, Credit[]>();
+  for (const c of credits) {
+    const list = groups.get(c.role) ?? [];
+    if (!list.some((x) => x.person_id === c.person_id && x.character === c.character)) list.push(c);
+    groups.set(c.role, list);
+  }
+  const ordered = [...groups.entries()].sort((a, b) => roleRank(a[0]) - roleRank(b[0]));
+  return h("section", { class: "block", "aria-labelledby": "credits-h" },
+    h("h2", { id: "credits-h" }, "Credits"),
+    h("div", { class: "credit-groups" }, ordered.map(([role, cs]) => h("div", { class: cs.length > 6 ? "credit-group wide" : "credit-group" },
+      h("h3", null, roleLabel(role)),
+      h("ul", { class: "people" }, cs.map((c) => h("li", null,
+        h("a", { href: `/people/${c.person_id}`, class: "person-link" },
+          h("span", { class: "person-name" }, c.name),
+          c.character ? h("span", { class: "person-char" }, c.character) : null))),
+      ),
+    ))),
+  );
+}
+
+function detailsSection(item: ItemDetail): HTMLElement | null {
+  const rows: [string, string][] = [];
+  if (item.studios.length) rows.push([item.studios.length === 1 ? "Studio" : "Studios", item.studios.join(", ")]);
+  if (item.air_date) rows.push([item.kind === "series" ? "First aired" : "Released", formatDate(item.air_date)]);
+  if (item.tags.length) rows.push(["Tags", item.tags.join(", ")]);
+  const tracks = item.file?.probe?.tracks;
+  if (Array.isArray(tracks)) {
+    const v = tracks.filter((t) => t.kind === "video").map((t) => [t.codec, t.width && t.height ? `${t.width}×${t.height}` : null].filter(Boolean).join(" "));
+    const a = tracks.filter((t) => t.kind === "audio").map((t) => [t.language, t.codec, t.channels ? `${t.channels} ch` : null].filter(Boolean).join(" "));
+    if (v.length) rows.push(["Video", v.join(", ")]);
+    if (a.length) rows.push(["Audio", a.join(", ")]);
+  }
+  if (!rows.length) return null;
+  return h("section", { class: "block", "aria-labelledby": "details-h" },
+    h("h2", { id: "details-h" }, "Details"),
+    h("dl", { class: "facts" }, rows.map(([k, v]) => [h("dt", null, k), h("dd", null, v)])),
+  );
+}
+
