@@ -320,7 +320,19 @@ pub async fn stream(
                     t.is_packageable() && manifest::track_dir(t) == format!("{kind}/{track_id}")
                 })
                 .ok_or_else(not_found)?;
-            let immutable = "public, max-age=31536000, immutable";
+            // Init and media segments never change for a given file: cache them for a year.
+            let segment = |tag: String, slices: Vec<marquee_media::Slice>| SliceBody {
+                source: real.clone(),
+                etag: format!("\"{}-{track_id}-{tag}\"", file.fingerprint),
+                slices,
+                content_type: if track.kind == TrackKind::Audio {
+                    "audio/mp4"
+                } else {
+                    "video/mp4"
+                },
+                cache_control: "public, max-age=31536000, immutable",
+                extra: Vec::new(),
+            };
             if name == "playlist.m3u8" {
                 text(
                     marquee_media::hls_media_playlist(track, &packaged.plan, &Default::default()),
@@ -330,18 +342,7 @@ pub async fn stream(
             } else if name == "init.mp4" {
                 let init = marquee_media::init_segment(track)
                     .map_err(|e| ApiError::internal(e.to_string()))?;
-                SliceBody {
-                    source: real.clone(),
-                    etag: format!("\"{}-{track_id}-init\"", file.fingerprint),
-                    slices: vec![marquee_media::Slice::Bytes(init)],
-                    content_type: if track.kind == TrackKind::Audio {
-                        "audio/mp4"
-                    } else {
-                        "video/mp4"
-                    },
-                    cache_control: immutable,
-                    extra: Vec::new(),
-                }
+                segment("init".into(), vec![marquee_media::Slice::Bytes(init)])
             } else {
                 let n: usize = name
                     .strip_suffix(".m4s")
@@ -352,18 +353,7 @@ pub async fn stream(
                 }
                 let slices = marquee_media::media_segment(track, &packaged.plan, n, n as u32 + 1)
                     .map_err(|e| ApiError::internal(e.to_string()))?;
-                SliceBody {
-                    source: real.clone(),
-                    etag: format!("\"{}-{track_id}-{n}\"", file.fingerprint),
-                    slices,
-                    content_type: if track.kind == TrackKind::Audio {
-                        "audio/mp4"
-                    } else {
-                        "video/mp4"
-                    },
-                    cache_control: immutable,
-                    extra: Vec::new(),
-                }
+                segment(n.to_string(), slices)
             }
         }
     };
