@@ -9,53 +9,18 @@
 
 use std::fs;
 use std::io::{BufWriter, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::Once;
 use std::time::{Duration, Instant};
+
+mod common;
+use common::fixtures;
 
 use marquee_media::manifest::{segment_range, track_dir};
 use marquee_media::{
     build_index, build_index_path, dash_mpd, hls_master, hls_media_playlist, init_segment,
     media_segment, plan_segments, write_slices, SampleIndex, SegmentPlan, TrackKind, UrlOptions,
 };
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn tool_available(name: &str) -> bool {
-    Command::new(name)
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn fixtures() -> PathBuf {
-    static GENERATE: Once = Once::new();
-    let root = workspace_root();
-    let dir = root.join("target/test-media");
-    GENERATE.call_once(|| {
-        for tool in ["ffmpeg", "ffprobe"] {
-            assert!(
-                tool_available(tool),
-                "{tool} not found: the packaging tests need ffmpeg and ffprobe \
-                 (Debian/Ubuntu: apt-get install ffmpeg)"
-            );
-        }
-        let out = Command::new("bash")
-            .arg(root.join("scripts/gen-test-media.sh"))
-            .arg(&dir)
-            .output()
-            .expect("run scripts/gen-test-media.sh");
-        assert!(
-            out.status.success(),
-            "scripts/gen-test-media.sh failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    });
-    dir
-}
 
 /// Writes everything a server would serve for `src` into `dir`.
 fn package_into(src: &Path, dir: &Path, target: Duration) -> (SampleIndex, SegmentPlan) {

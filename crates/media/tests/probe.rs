@@ -8,8 +8,10 @@
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Once;
 use std::time::{Duration, Instant};
+
+mod common;
+use common::fixtures;
 
 use marquee_media::{probe, probe_path, Container, ProbeError, ProbeInfo, ProbeOptions, TrackKind};
 use serde_json::Value;
@@ -36,44 +38,6 @@ const GOOD: &[(&str, Container)] = &[
     ("av1.mkv", Container::Matroska),
     ("flac.mkv", Container::Matroska),
 ];
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn tool_available(name: &str) -> bool {
-    Command::new(name)
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// Generates the fixtures (once per process) and returns their directory.
-fn fixtures() -> PathBuf {
-    static GENERATE: Once = Once::new();
-    let root = workspace_root();
-    let dir = root.join("target/test-media");
-    GENERATE.call_once(|| {
-        for tool in ["ffmpeg", "ffprobe"] {
-            assert!(
-                tool_available(tool),
-                "{tool} not found: the media probe tests need ffmpeg and ffprobe \
-                 (Debian/Ubuntu: apt-get install ffmpeg)"
-            );
-        }
-        let out = Command::new("bash")
-            .arg(root.join("scripts/gen-test-media.sh"))
-            .arg(&dir)
-            .output()
-            .expect("run scripts/gen-test-media.sh");
-        assert!(
-            out.status.success(),
-            "scripts/gen-test-media.sh failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    });
-    dir
-}
 
 /// Fixture path, or `None` for optional fixtures this ffmpeg could not make (AV1).
 fn fixture(name: &str) -> Option<PathBuf> {
