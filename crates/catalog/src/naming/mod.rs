@@ -129,6 +129,25 @@ pub struct ReleaseTags {
     pub group: Option<String>,
 }
 
+impl Identity {
+    /// A path about which nothing is known yet.
+    pub fn unknown(path: &str) -> Identity {
+        Identity {
+            path: path.to_string(),
+            kind: Kind::Unknown,
+            series: None,
+            season: None,
+            episodes: Vec::new(),
+            absolute: false,
+            year: None,
+            title: None,
+            air_date: None,
+            extra: None,
+            release: ReleaseTags::default(),
+        }
+    }
+}
+
 impl ReleaseTags {
     pub fn is_empty(&self) -> bool {
         self.resolution.is_none()
@@ -168,19 +187,7 @@ fn split_ext(file: &str) -> Option<(&str, &str)> {
 /// no file. Non-UTF-8 components are read lossily.
 pub fn identify(path: &Path) -> Identity {
     let full = path.to_string_lossy();
-    let mut id = Identity {
-        path: full.to_string(),
-        kind: Kind::Unknown,
-        series: None,
-        season: None,
-        episodes: Vec::new(),
-        absolute: false,
-        year: None,
-        title: None,
-        air_date: None,
-        extra: None,
-        release: ReleaseTags::default(),
-    };
+    let mut id = Identity::unknown(&full);
     // Both separators, so a Windows path given on the command line splits too.
     let comps: Vec<&str> = full
         .split(['/', '\\'])

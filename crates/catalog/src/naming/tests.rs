@@ -7,17 +7,8 @@ use super::*;
 
 fn base(path: &str, kind: Kind) -> Identity {
     Identity {
-        path: path.to_string(),
         kind,
-        series: None,
-        season: None,
-        episodes: Vec::new(),
-        absolute: false,
-        year: None,
-        title: None,
-        air_date: None,
-        extra: None,
-        release: ReleaseTags::default(),
+        ..Identity::unknown(path)
     }
 }
 
