@@ -333,6 +333,26 @@ struct ItemFields<'a> {
     meta: &'a Metadata,
 }
 
+impl<'a> ItemFields<'a> {
+    /// A top-level item with no parent, numbers or file; literals override what they need.
+    fn base(kind: &'a str, key: String, title: String, meta: &'a Metadata) -> ItemFields<'a> {
+        ItemFields {
+            kind,
+            key,
+            parent_id: None,
+            series_id: None,
+            title,
+            season_number: None,
+            episode_number: None,
+            episode_number_end: None,
+            extra_kind: None,
+            file_id: None,
+            year: None,
+            meta,
+        }
+    }
+}
+
 async fn upsert_item(
     tx: &mut Transaction<'_, Sqlite>,
     library_id: i64,
@@ -535,18 +555,13 @@ async fn place(
                         tx,
                         library_id,
                         ItemFields {
-                            kind: "series",
-                            key: series_key.clone(),
-                            parent_id: None,
-                            series_id: None,
-                            title: series_title,
-                            season_number: None,
-                            episode_number: None,
-                            episode_number_end: None,
-                            extra_kind: None,
-                            file_id: None,
                             year: series.year,
-                            meta: &series.meta,
+                            ..ItemFields::base(
+                                "series",
+                                series_key.clone(),
+                                series_title,
+                                &series.meta,
+                            )
                         },
                     )
                     .await?;
@@ -570,18 +585,10 @@ async fn place(
                         tx,
                         library_id,
                         ItemFields {
-                            kind: "season",
-                            key: season_key.clone(),
                             parent_id: Some(series_id),
                             series_id: Some(series_id),
-                            title,
                             season_number: Some(*season),
-                            episode_number: None,
-                            episode_number_end: None,
-                            extra_kind: None,
-                            file_id: None,
-                            year: None,
-                            meta: season_meta,
+                            ..ItemFields::base("season", season_key.clone(), title, season_meta)
                         },
                     )
                     .await?;
@@ -602,11 +609,8 @@ async fn place(
                     tx,
                     library_id,
                     ItemFields {
-                        kind: "episode",
-                        key: format!("episode:{series_id}:{season}:{number}"),
                         parent_id: Some(season_id),
                         series_id: Some(series_id),
-                        title,
                         season_number: Some(*season),
                         episode_number: Some(*number),
                         episode_number_end: if episodes.len() > 1 && i == 0 {
@@ -614,10 +618,13 @@ async fn place(
                         } else {
                             None
                         },
-                        extra_kind: None,
                         file_id: Some(file_id),
-                        year: None,
-                        meta,
+                        ..ItemFields::base(
+                            "episode",
+                            format!("episode:{series_id}:{season}:{number}"),
+                            title,
+                            meta,
+                        )
                     },
                 )
                 .await?;
@@ -635,18 +642,14 @@ async fn place(
                 tx,
                 library_id,
                 ItemFields {
-                    kind: "movie",
-                    key: movie_key(library_id, key_title, *key_year),
-                    parent_id: None,
-                    series_id: None,
-                    title,
-                    season_number: None,
-                    episode_number: None,
-                    episode_number_end: None,
-                    extra_kind: None,
                     file_id: Some(file_id),
                     year: *key_year,
-                    meta,
+                    ..ItemFields::base(
+                        "movie",
+                        movie_key(library_id, key_title, *key_year),
+                        title,
+                        meta,
+                    )
                 },
             )
             .await?;
@@ -670,18 +673,15 @@ async fn place(
                 tx,
                 library_id,
                 ItemFields {
-                    kind: "extra",
-                    key: format!("extra:{file_id}"),
                     parent_id: owner,
-                    series_id: None,
-                    title: title.clone(),
-                    season_number: None,
-                    episode_number: None,
-                    episode_number_end: None,
                     extra_kind: Some(kind),
                     file_id: Some(file_id),
-                    year: None,
-                    meta: &Metadata::default(),
+                    ..ItemFields::base(
+                        "extra",
+                        format!("extra:{file_id}"),
+                        title.clone(),
+                        &Metadata::default(),
+                    )
                 },
             )
             .await?;
