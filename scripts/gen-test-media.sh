@@ -137,6 +137,13 @@ fx_h264_aac_subs_mkv() {
     -metadata:s:s:1 language=fra -metadata:s:s:1 title="French (styled)" "$OUT"
 }
 
+# Matroska: H.264 + WebVTT subtitles (ffmpeg writes them as D_WEBVTT/SUBTITLES).
+fx_webvtt_mkv() {
+  write_srt
+  "${FF[@]}" -f lavfi -i "$(vsrc 4)" -i "$SRT" \
+    -map 0:v -map 1:s "${X264[@]}" -c:s webvtt -metadata:s:s:0 language=deu "$OUT"
+}
+
 # WebM: VP9 + Opus.
 fx_vp9_opus_webm() {
   "${FF[@]}" -f lavfi -i "$(vsrc 3 320x180)" -f lavfi -i "$(asrc 3)" \
@@ -266,6 +273,7 @@ make_fixture mov_text.mp4 fx_mov_text_mp4
 make_fixture fragmented.mp4 fx_fragmented_mp4
 make_fixture mp3.mp4 fx_mp3_mp4
 make_fixture h264_aac_subs.mkv fx_h264_aac_subs_mkv
+make_fixture webvtt.mkv fx_webvtt_mkv
 make_fixture vp9_opus.webm fx_vp9_opus_webm
 make_fixture hevc_ac3.mkv fx_hevc_ac3_mkv
 if has_encoder libsvtav1 || has_encoder libaom-av1; then

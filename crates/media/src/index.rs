@@ -82,16 +82,27 @@ pub struct TrackIndex {
     /// Ticks per second of every time in `samples`.
     pub timescale: u32,
     pub codec_config: CodecConfig,
-    /// Why this track cannot be packaged (unsupported codec, laced or
-    /// compressed Matroska frames, subtitles for now); `None` when it can.
+    /// Why this track cannot be packaged or converted (unsupported codec,
+    /// compressed Matroska frames, image subtitles); `None` when it can.
     pub unsupported: Option<String>,
     /// Samples in decode order.
     pub samples: Vec<Sample>,
 }
 
 impl TrackIndex {
-    /// Whether [`crate::cmaf`] can write this track.
+    /// Whether [`crate::cmaf`] can write this track (a video or audio track
+    /// with samples and a codec it can describe).
     pub fn is_packageable(&self) -> bool {
+        matches!(self.kind, TrackKind::Video | TrackKind::Audio) && self.is_usable()
+    }
+
+    /// A text subtitle track whose samples [`crate::subtitle::read_embedded`]
+    /// converts to WebVTT (image subtitles are marked unsupported).
+    pub fn is_text_subtitle(&self) -> bool {
+        self.kind == TrackKind::Subtitle && self.is_usable()
+    }
+
+    fn is_usable(&self) -> bool {
         self.unsupported.is_none() && !self.samples.is_empty() && self.timescale > 0
     }
 
@@ -225,7 +236,8 @@ pub(crate) fn track_from_info(info: &crate::TrackInfo, timescale: u32) -> TrackI
 // ---- serialisation -----------------------------------------------------------
 
 const MAGIC: &[u8; 4] = b"MQIX";
-const VERSION: u16 = 1;
+/// 2: text subtitle tracks carry their samples.
+const VERSION: u16 = 2;
 
 /// FNV-1a, 64 bit: enough to catch a damaged or truncated cache file.
 fn checksum(data: &[u8]) -> u64 {

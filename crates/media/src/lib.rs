@@ -22,7 +22,8 @@
 //! [`index`] (per-sample index from the same tables), [`plan`] (segment cuts
 //! shared by all renditions), [`cmaf`] (fMP4 init and media segments as byte
 //! slices of the source) and [`manifest`] (HLS playlists, DASH MPD).  None of
-//! it does I/O beyond `Read + Seek` or knows about HTTP.
+//! it does I/O beyond `Read + Seek` or knows about HTTP.  [`subtitle`] turns
+//! text subtitles, sidecar or embedded, into WebVTT.
 
 use std::io::{Read, Seek};
 use std::path::Path;
@@ -37,6 +38,7 @@ mod mkv;
 mod mp4;
 pub mod plan;
 mod source;
+pub mod subtitle;
 
 pub use cmaf::{init_segment, media_segment, total_len, write_slices, PackageError, Slice};
 pub use index::{build_index, build_index_path, CodecConfig, Sample, SampleIndex, TrackIndex};

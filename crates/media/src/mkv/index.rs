@@ -38,6 +38,8 @@ struct Building {
     /// Laced blocks without DefaultDuration: (first sample, frames) to spread later.
     lace_groups: Vec<(usize, usize)>,
     last_block_duration: Option<i64>,
+    /// Subtitle tracks only: each block's BlockDuration (ticks), how long its cue shows.
+    cue_durations: Vec<Option<i64>>,
 }
 
 pub(crate) fn build<R: Read + Seek>(
@@ -91,6 +93,7 @@ pub(crate) fn build<R: Read + Seek>(
             pts: Vec::new(),
             lace_groups: Vec::new(),
             last_block_duration: None,
+            cue_durations: Vec::new(),
         });
     }
 
@@ -114,8 +117,9 @@ pub(crate) fn build<R: Read + Seek>(
             if b.data_pos.saturating_add(b.data_len) > file_len {
                 return true; // truncated file: the block's bytes are missing
             }
-            if let Some(d) = b.duration {
-                t.last_block_duration = Some(to_ticks(i64::try_from(d).unwrap_or(0)));
+            let block_duration = b.duration.map(|d| to_ticks(i64::try_from(d).unwrap_or(0)));
+            if block_duration.is_some() {
+                t.last_block_duration = block_duration;
             }
             if b.header.flags & 0x06 != 0 {
                 if laced.len() >= MAX_SAMPLES {
@@ -146,6 +150,9 @@ pub(crate) fn build<R: Read + Seek>(
                 keyframe: b.keyframe,
                 ..Sample::default()
             });
+            if t.index.kind == TrackKind::Subtitle {
+                t.cue_durations.push(block_duration);
+            }
             true
         })?;
         if let Some(id) = overflow {
@@ -158,7 +165,9 @@ pub(crate) fn build<R: Read + Seek>(
 
     let mut out = Vec::with_capacity(tracks.len());
     for mut t in tracks {
-        if t.index.unsupported.is_none() {
+        if t.index.unsupported.is_none() && t.index.kind == TrackKind::Subtitle {
+            finish_cues(&mut t);
+        } else if t.index.unsupported.is_none() {
             finish(&mut t, &ns_to_ticks);
             if t.index.codec_config.sample_entry == *b"ac-3" {
                 ac3_config(src, &mut t.index)?;
@@ -298,6 +307,31 @@ pub(crate) fn lace_sizes(b: &[u8], data_len: u64, flags: u8) -> Option<(u64, Vec
     Some((pos as u64, sizes))
 }
 
+/// Subtitle samples: presented when decoded, shown for their BlockDuration
+/// (else until the next cue; 0 when neither is known), in time order.
+fn finish_cues(t: &mut Building) {
+    let n = t.index.samples.len().min(t.pts.len());
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| t.pts[i]);
+    let mut samples = Vec::with_capacity(n);
+    for (k, &i) in order.iter().enumerate() {
+        let Some(mut s) = t.index.samples.get(i).copied() else {
+            continue;
+        };
+        let start = t.pts[i];
+        let next_start = order.get(k + 1).map(|&j| t.pts[j]);
+        let dur = match t.cue_durations.get(i).copied().flatten() {
+            Some(d) => d,
+            None => next_start.map_or(0, |nx| nx.saturating_sub(start)),
+        };
+        s.dts = start;
+        s.cts_offset = 0;
+        s.duration = u32::try_from(dur.max(0)).unwrap_or(u32::MAX);
+        samples.push(s);
+    }
+    t.index.samples = samples;
+}
+
 /// Derives decode times, composition offsets and durations from the PTS.
 fn finish(t: &mut Building, ns_to_ticks: &dyn Fn(u64) -> i64) {
     let n = t.pts.len();
@@ -412,9 +446,21 @@ fn codec_config(kind: TrackKind, e: &TrackEntry, t: &mut TrackIndex) -> Result<(
             // dac3 comes from the first frame's header, read after the walk.
             (c.sample_entry, c.config_box) = (*b"ac-3", *b"dac3");
         }
+        // Text subtitles are converted to WebVTT from their blocks.
+        // (ffmpeg writes WebVTT as the older D_WEBVTT/* ids.)
+        "S_TEXT/UTF8"
+        | "S_TEXT/ASS"
+        | "S_TEXT/SSA"
+        | "S_ASS"
+        | "S_SSA"
+        | "S_TEXT/WEBVTT"
+        | "D_WEBVTT/SUBTITLES"
+        | "D_WEBVTT/CAPTIONS"
+        | "D_WEBVTT/DESCRIPTIONS"
+            if kind == TrackKind::Subtitle => {}
         _ => {
             return Err(match kind {
-                TrackKind::Subtitle => "subtitle tracks are not packaged yet".into(),
+                TrackKind::Subtitle => crate::subtitle::not_text_reason(&t.codec),
                 _ => format!("codec '{}' cannot be packaged", e.codec_id),
             })
         }

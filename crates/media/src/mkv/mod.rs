@@ -743,7 +743,9 @@ fn codec_name(codec_id: &str) -> String {
         "A_ALAC" => "alac",
         "S_TEXT/UTF8" => "subrip",
         "S_TEXT/ASS" | "S_TEXT/SSA" | "S_ASS" | "S_SSA" => "ass",
-        "S_TEXT/WEBVTT" => "webvtt",
+        "S_TEXT/WEBVTT" | "D_WEBVTT/SUBTITLES" | "D_WEBVTT/CAPTIONS" | "D_WEBVTT/DESCRIPTIONS" => {
+            "webvtt"
+        }
         "S_HDMV/PGS" => "pgs",
         "S_VOBSUB" => "vobsub",
         "S_DVBSUB" => "dvb_subtitle",

@@ -141,9 +141,16 @@ fn codec_config(kind: TrackKind, e: &SampleEntry) -> Result<CodecConfig, String>
         b"fLaC" => (*b"fLaC", b"dfLa"),
         b"ac-3" => (*b"ac-3", b"dac3"),
         b"ec-3" => (*b"ec-3", b"dec3"),
+        // Text subtitles are converted to WebVTT from their samples.
+        b"tx3g" | b"text" | b"wvtt" if kind == TrackKind::Subtitle => {
+            return Ok(CodecConfig {
+                sample_entry: e.format,
+                ..CodecConfig::default()
+            })
+        }
         _ => {
             return Err(match kind {
-                TrackKind::Subtitle => "subtitle tracks are not packaged yet".into(),
+                TrackKind::Subtitle => crate::subtitle::not_text_reason(&e.codec),
                 _ => format!("codec '{}' cannot be packaged", e.codec),
             })
         }
