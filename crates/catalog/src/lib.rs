@@ -1,3 +1,5 @@
-//! Catalog domain: naming rules, sidecar metadata, artwork discovery and the scanner's walk.
+//! Catalog domain: naming rules, sidecar metadata, artwork discovery, the subtitles a video
+//! offers, and the scanner's walk.
 pub mod naming;
 pub mod sidecar;
+pub mod subtitles;

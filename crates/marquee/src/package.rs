@@ -6,10 +6,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use marquee_catalog::subtitles::{subtitle_sources, webvtt};
 use marquee_media::manifest::{segment_range, track_dir};
 use marquee_media::{
-    build_index_path, dash_mpd, hls_master, hls_media_playlist, init_segment, media_segment,
-    plan_segments, total_len, write_slices, UrlOptions,
+    build_index_path, dash_mpd, hls_master, hls_media_playlist, hls_subtitle_playlist,
+    init_segment, media_segment, plan_segments, total_len, write_slices, UrlOptions,
 };
 
 pub fn package(source: &Path, out: &Path, segment_secs: f64) -> Result<()> {
@@ -27,8 +28,32 @@ pub fn package(source: &Path, out: &Path, segment_secs: f64) -> Result<()> {
     let plan = plan_segments(reference, Duration::from_secs_f64(segment_secs));
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let urls = UrlOptions::default();
-    fs::write(out.join("master.m3u8"), hls_master(&index, &plan, &urls))?;
-    fs::write(out.join("manifest.mpd"), dash_mpd(&index, &plan, &urls))?;
+    // Text subtitles, embedded or beside the file, as the server offers them. One that cannot be
+    // read is left out of the manifests with a note, as the server would answer 422 for it.
+    let mut renditions = Vec::new();
+    for sub in subtitle_sources(source, &index) {
+        match webvtt(source, &index, &sub) {
+            Ok(vtt) => {
+                let dir = out.join(sub.rendition.dir());
+                fs::create_dir_all(&dir)?;
+                fs::write(dir.join("subtitles.vtt"), vtt)?;
+                fs::write(
+                    dir.join("playlist.m3u8"),
+                    hls_subtitle_playlist(&plan, &urls, &sub.rendition),
+                )?;
+                renditions.push(sub.rendition);
+            }
+            Err(e) => eprintln!("note: subtitles '{}' left out: {e}", sub.rendition.name),
+        }
+    }
+    fs::write(
+        out.join("master.m3u8"),
+        hls_master(&index, &plan, &urls, &renditions),
+    )?;
+    fs::write(
+        out.join("manifest.mpd"),
+        dash_mpd(&index, &plan, &urls, &renditions),
+    )?;
     let mut src =
         fs::File::open(source).with_context(|| format!("cannot open {}", source.display()))?;
     let mut bytes = 0u64;
@@ -56,7 +81,11 @@ pub fn package(source: &Path, out: &Path, segment_secs: f64) -> Result<()> {
             segments += 1;
         }
     }
-    for track in index.tracks.iter().filter(|t| !t.is_packageable()) {
+    for track in index
+        .tracks
+        .iter()
+        .filter(|t| !t.is_packageable() && !t.is_text_subtitle())
+    {
         eprintln!(
             "note: track {} ({}) left out: {}",
             track.track_id,
@@ -65,12 +94,13 @@ pub fn package(source: &Path, out: &Path, segment_secs: f64) -> Result<()> {
         );
     }
     println!(
-        "packaged {} into {}: {} segments of ~{segment_secs} s over {:.1} s, {:.1} MB",
+        "packaged {} into {}: {} segments of ~{segment_secs} s over {:.1} s, {:.1} MB, {} subtitle tracks",
         source.display(),
         out.display(),
         segments,
         plan.total_seconds(),
-        bytes as f64 / 1e6
+        bytes as f64 / 1e6,
+        renditions.len()
     );
     Ok(())
 }

@@ -190,3 +190,114 @@ fn package_writes_what_ffmpeg_plays() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("garbage.mp4"));
 }
+
+/// Embedded text tracks and a sidecar file all become WebVTT renditions of both manifests, and
+/// ffmpeg reads the DASH ones back with the right cues. (ffmpeg 5.1's HLS demuxer skips subtitle
+/// renditions; hls.js checks those in the browser tests.)
+#[test]
+fn package_writes_subtitles_for_hls_and_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let video = dir.path().join("Film (2020).mkv");
+    std::fs::copy(fixture("h264_aac_subs.mkv"), &video).unwrap();
+    std::fs::write(
+        dir.path().join("Film (2020).es.forced.srt"),
+        "1\n00:00:01,000 --> 00:00:02,000\n¡Hola!\n",
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    let out = marquee()
+        .arg("package")
+        .arg(&video)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let master = std::fs::read_to_string(out_dir.join("master.m3u8")).unwrap();
+    let subs: Vec<&str> = master
+        .lines()
+        .filter(|l| l.starts_with("#EXT-X-MEDIA:TYPE=SUBTITLES"))
+        .collect();
+    assert_eq!(subs.len(), 3, "{master}");
+    assert!(
+        subs[2].contains(
+            "NAME=\"Spanish (Forced)\",LANGUAGE=\"es\",DEFAULT=YES,AUTOSELECT=YES,FORCED=YES"
+        ),
+        "{master}"
+    );
+    assert!(master.contains("SUBTITLES=\"subs\""), "{master}");
+    // Every subtitle playlist names a WebVTT file that exists.
+    for line in &subs {
+        let uri = line.rsplit("URI=\"").next().unwrap().trim_end_matches('"');
+        let playlist = out_dir.join(uri);
+        let text = std::fs::read_to_string(&playlist).unwrap();
+        let vtt = playlist
+            .parent()
+            .unwrap()
+            .join(text.lines().nth(6).unwrap());
+        assert!(std::fs::read_to_string(vtt)
+            .unwrap()
+            .starts_with("WEBVTT\n"));
+    }
+    let sidecar = std::fs::read_to_string(
+        std::fs::read_dir(out_dir.join("s"))
+            .unwrap()
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().starts_with('x'))
+            .unwrap()
+            .path()
+            .join("subtitles.vtt"),
+    )
+    .unwrap();
+    assert_eq!(sidecar, "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n¡Hola!\n");
+
+    // ffmpeg refuses .vtt URLs in an MPD read from disk unless told otherwise, and its null
+    // muxer needs a subtitle encoder named.
+    let mpd = out_dir.join("manifest.mpd");
+    let play = std::process::Command::new("ffmpeg")
+        .args([
+            "-nostdin",
+            "-v",
+            "error",
+            "-xerror",
+            "-allowed_extensions",
+            "ALL",
+            "-i",
+        ])
+        .arg(&mpd)
+        .args(["-map", "0", "-c:s", "webvtt", "-f", "null", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        play.status.success() && play.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&play.stderr)
+    );
+    let probe = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-allowed_extensions",
+            "ALL",
+            "-select_streams",
+            "s",
+        ])
+        .args([
+            "-show_entries",
+            "packet=stream_index,pts_time",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&mpd)
+        .output()
+        .unwrap();
+    let packets = String::from_utf8_lossy(&probe.stdout);
+    // Two cues in each embedded track, one in the sidecar.
+    assert_eq!(packets.lines().count(), 5, "{packets}");
+    assert!(packets.contains("2.021"), "{packets}");
+    assert!(packets.contains("1.000"), "{packets}");
+}

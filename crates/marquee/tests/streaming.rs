@@ -42,11 +42,13 @@ fn video_frames(input: &str) -> u64 {
     })
 }
 
-/// `ffmpeg -xerror` decodes every stream of `url` without a single error.
+/// `ffmpeg -xerror` decodes every stream of `url` without a single error. (The null muxer has
+/// no default subtitle encoder: WebVTT renditions are re-encoded as WebVTT.)
 fn ffmpeg_plays(url: &str) {
     let out = Command::new("ffmpeg")
         .args([
-            "-nostdin", "-v", "error", "-xerror", "-i", url, "-map", "0", "-f", "null", "-",
+            "-nostdin", "-v", "error", "-xerror", "-i", url, "-map", "0", "-c:s", "webvtt", "-f",
+            "null", "-",
         ])
         .output()
         .expect("ffmpeg (install it)");
@@ -283,4 +285,125 @@ async fn stream_urls_are_signed_cacheable_and_ranged() {
         .await
         .unwrap();
     assert_eq!(direct.status(), 206);
+}
+
+/// Subtitles through the server: embedded text tracks and sidecar files as WebVTT, listed in the
+/// playback info and both manifests; an image track listed with its reason; a sidecar that is a
+/// symlink out of the media folder never offered.
+#[tokio::test]
+async fn subtitles_are_served_as_webvtt() {
+    let data = tempfile::tempdir().unwrap();
+    let media = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let video = place(
+        media.path(),
+        "Movies/Tau (2006)/Tau (2006).mkv",
+        "h264_aac_subs.mkv",
+    );
+    let folder = video.parent().unwrap().to_path_buf();
+    std::fs::write(
+        folder.join("Tau (2006).de.srt"),
+        "1\n00:00:01,000 --> 00:00:02,000\nHallo <b>Welt</b>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        outside.path().join("secret.srt"),
+        "1\n00:00:01,000 --> 00:00:02,000\nsecret\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.srt"),
+        folder.join("Tau (2006).it.srt"),
+    )
+    .unwrap();
+    let server = Server::start(
+        data.path(),
+        &["--media", media.path().to_str().unwrap(), "--no-watch"],
+    );
+    let api = server.admin().await;
+    server.wait_for_scan(&api).await;
+    let movies = api.get("/api/v1/movies").await;
+    let id = movies["items"][0]["id"].as_i64().unwrap();
+    let info = api.get(&format!("/api/v1/items/{id}/playback")).await;
+    let subs = info["subtitles"].as_array().unwrap();
+    let labels: Vec<&str> = subs.iter().map(|s| s["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["English", "French (styled)", "German"], "{info}");
+    assert_eq!(subs[2]["source"], "sidecar");
+    assert_eq!(subs[2]["language"], "de");
+    let client = reqwest::Client::new();
+    for (sub, expected) in subs.iter().zip([
+        "00:00:00.521 --> 00:00:01.521\nHello from Marquee.",
+        "00:00:02.021 --> 00:00:03.521\nSecond cue, <i>in italics</i>.",
+        "00:00:01.000 --> 00:00:02.000\nHallo <b>Welt</b>",
+    ]) {
+        let res = client
+            .get(server.url(sub["url"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "text/vtt; charset=utf-8");
+        assert!(res.headers().contains_key("etag"));
+        let vtt = res.text().await.unwrap();
+        assert!(
+            vtt.starts_with("WEBVTT\n") && vtt.contains(expected),
+            "{vtt}"
+        );
+    }
+
+    let hls = info["hls"].as_str().unwrap();
+    let master = client
+        .get(server.url(hls))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let renditions: Vec<&str> = master
+        .lines()
+        .filter(|l| l.starts_with("#EXT-X-MEDIA:TYPE=SUBTITLES"))
+        .collect();
+    assert_eq!(renditions.len(), 3, "{master}");
+    assert!(
+        !master.contains("secret") && !master.contains("Italian"),
+        "{master}"
+    );
+    let uri = renditions[2]
+        .rsplit("URI=\"")
+        .next()
+        .unwrap()
+        .trim_end_matches('"');
+    let base = hls.trim_end_matches("master.m3u8");
+    let playlist = client
+        .get(server.url(&format!("{base}{uri}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        playlist.contains("#EXTINF:") && playlist.contains("subtitles.vtt"),
+        "{playlist}"
+    );
+    let mpd = client
+        .get(server.url(info["dash"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(mpd.matches("mimeType=\"text/vtt\"").count(), 3, "{mpd}");
+    // ffmpeg reads the DASH subtitle renditions over HTTP.
+    ffmpeg_plays(&server.url(info["dash"].as_str().unwrap()));
+
+    // A key that is not one of this video's subtitles.
+    let missing = client
+        .get(server.url(&format!("{base}s/x00000000/subtitles.vtt")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
 }

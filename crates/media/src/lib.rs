@@ -33,6 +33,7 @@ use serde::Serialize;
 pub mod cmaf;
 mod codec;
 pub mod index;
+pub mod lang;
 pub mod manifest;
 mod mkv;
 mod mp4;
@@ -42,7 +43,9 @@ pub mod subtitle;
 
 pub use cmaf::{init_segment, media_segment, total_len, write_slices, PackageError, Slice};
 pub use index::{build_index, build_index_path, CodecConfig, Sample, SampleIndex, TrackIndex};
-pub use manifest::{dash_mpd, hls_master, hls_media_playlist, UrlOptions};
+pub use manifest::{
+    dash_mpd, hls_master, hls_media_playlist, hls_subtitle_playlist, SubtitleRendition, UrlOptions,
+};
 pub use plan::{plan_segments, PlannedSegment, SegmentPlan};
 
 use source::Source;

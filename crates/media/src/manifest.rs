@@ -9,7 +9,13 @@
 //! v/<track_id>/playlist.m3u8 HLS media playlist (a/<track_id>/... for audio)
 //! v/<track_id>/init.mp4      CMAF header
 //! v/<track_id>/<n>.m4s       CMAF media segment n (0-based)
+//! s/<key>/playlist.m3u8      HLS subtitle playlist: one WebVTT segment
+//! s/<key>/subtitles.vtt      the whole subtitle track as WebVTT
 //! ```
+//!
+//! Subtitles are one WebVTT file per track rather than segments cut on the
+//! plan: a film's subtitles are ~100 KB, players fetch them once, and the
+//! same file is the plain `.vtt` a `<track>` element or a download uses.
 //!
 //! Every URI is written as `prefix + path + suffix` ([`UrlOptions`]), so a
 //! server can make them absolute or sign them (`?token=...`) without this
@@ -95,6 +101,56 @@ pub fn bandwidth(track: &TrackIndex, plan: &SegmentPlan) -> (u64, u64) {
     (peak.ceil() as u64, avg.ceil() as u64)
 }
 
+/// A subtitle track offered next to the video, whatever its source (an
+/// embedded text track or a sidecar file): served as WebVTT under `s/<key>/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubtitleRendition {
+    /// Path-safe identifier, unique within the title (`t3`, `x1a2b3c4d`).
+    pub key: String,
+    /// What a menu shows ("English", "French (Forced)").
+    pub name: String,
+    /// BCP 47.
+    pub language: Option<String>,
+    pub default: bool,
+    /// Only shows foreign-language parts: players select it automatically
+    /// with the matching audio.
+    pub forced: bool,
+    /// For the deaf and hard of hearing (SDH / closed captions).
+    pub hearing_impaired: bool,
+}
+
+impl SubtitleRendition {
+    /// `s/<key>`.
+    pub fn dir(&self) -> String {
+        format!("s/{}", self.key)
+    }
+}
+
+/// The HLS media playlist of a subtitle rendition: the whole WebVTT file as
+/// one segment spanning the presentation.
+pub fn hls_subtitle_playlist(
+    plan: &SegmentPlan,
+    urls: &UrlOptions,
+    rendition: &SubtitleRendition,
+) -> String {
+    let total = plan.total_seconds().max(0.001);
+    let uri = if urls.prefix.is_empty() {
+        format!("subtitles.vtt{}", urls.suffix)
+    } else {
+        urls.url(&format!("{}/subtitles.vtt", rendition.dir()))
+    };
+    format!(
+        "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:{}\n#EXT-X-MEDIA-SEQUENCE:0\n\
+         #EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:{total:.6},\n{uri}\n#EXT-X-ENDLIST\n",
+        total.ceil() as u64
+    )
+}
+
+/// BCP 47 for manifests: `eng` → `en`.
+fn language_tag(l: &str) -> String {
+    crate::lang::bcp47(l).unwrap_or_else(|| l.to_string())
+}
+
 fn quoted(s: &str) -> String {
     s.replace(['"', '\n', '\r'], "'")
 }
@@ -106,7 +162,12 @@ fn frame_rate(track: &TrackIndex) -> Option<f64> {
 }
 
 /// The HLS multivariant ("master") playlist.
-pub fn hls_master(index: &SampleIndex, plan: &SegmentPlan, urls: &UrlOptions) -> String {
+pub fn hls_master(
+    index: &SampleIndex,
+    plan: &SegmentPlan,
+    urls: &UrlOptions,
+    subtitles: &[SubtitleRendition],
+) -> String {
     let mut m = String::from("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n");
     let audio: Vec<&TrackIndex> = index.audio().collect();
     let default_audio = audio.iter().find(|t| t.default).or(audio.first()).copied();
@@ -117,7 +178,10 @@ pub fn hls_master(index: &SampleIndex, plan: &SegmentPlan, urls: &UrlOptions) ->
             let mut name = a
                 .name
                 .clone()
-                .or_else(|| a.language.clone())
+                .or_else(|| {
+                    let l = a.language.as_deref()?;
+                    Some(crate::lang::display_name(l).map_or_else(|| l.to_string(), str::to_string))
+                })
                 .unwrap_or_else(|| format!("Audio {}", a.track_id));
             if names.contains(&name) {
                 name = format!("{name} ({})", a.track_id);
@@ -130,7 +194,7 @@ pub fn hls_master(index: &SampleIndex, plan: &SegmentPlan, urls: &UrlOptions) ->
                 quoted(&name)
             );
             if let Some(l) = &a.language {
-                let _ = write!(m, ",LANGUAGE=\"{}\"", quoted(l));
+                let _ = write!(m, ",LANGUAGE=\"{}\"", quoted(&language_tag(l)));
             }
             let _ = write!(
                 m,
@@ -147,8 +211,31 @@ pub fn hls_master(index: &SampleIndex, plan: &SegmentPlan, urls: &UrlOptions) ->
             );
         }
     }
-    // Hook: subtitle renditions (TYPE=SUBTITLES, WebVTT segments cut on the same
-    // plan) will add a SUBTITLES group here and to the STREAM-INF below.
+    for s in subtitles {
+        let _ = write!(
+            m,
+            "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"{}\"",
+            quoted(&s.name)
+        );
+        if let Some(l) = &s.language {
+            let _ = write!(m, ",LANGUAGE=\"{}\"", quoted(&language_tag(l)));
+        }
+        let _ = write!(
+            m,
+            ",DEFAULT={},AUTOSELECT={},FORCED={}",
+            if s.default { "YES" } else { "NO" },
+            if s.default || s.forced { "YES" } else { "NO" },
+            if s.forced { "YES" } else { "NO" }
+        );
+        if s.hearing_impaired {
+            m.push_str(",CHARACTERISTICS=\"public.accessibility.transcribes-spoken-dialog,public.accessibility.describes-music-and-sound\"");
+        }
+        let _ = writeln!(
+            m,
+            ",URI=\"{}\"",
+            urls.url(&format!("{}/playlist.m3u8", s.dir()))
+        );
+    }
     let main = video.or(default_audio);
     if let Some(main) = main {
         let (mut peak, mut avg) = bandwidth(main, plan);
@@ -177,6 +264,9 @@ pub fn hls_master(index: &SampleIndex, plan: &SegmentPlan, urls: &UrlOptions) ->
             if default_audio.is_some() {
                 m.push_str(",AUDIO=\"audio\"");
             }
+        }
+        if !subtitles.is_empty() {
+            m.push_str(",SUBTITLES=\"subs\"");
         }
         m.push('\n');
         let _ = writeln!(
@@ -230,8 +320,14 @@ fn iso_duration(secs: f64) -> String {
     format!("PT{:.3}S", secs.max(0.0))
 }
 
-/// A static DASH MPD: one AdaptationSet for the video, one per audio track.
-pub fn dash_mpd(index: &SampleIndex, plan: &SegmentPlan, urls: &UrlOptions) -> String {
+/// A static DASH MPD: one AdaptationSet for the video, one per audio track,
+/// one per subtitle rendition (a whole WebVTT file).
+pub fn dash_mpd(
+    index: &SampleIndex,
+    plan: &SegmentPlan,
+    urls: &UrlOptions,
+    subtitles: &[SubtitleRendition],
+) -> String {
     let mut m = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         m,
@@ -253,7 +349,7 @@ pub fn dash_mpd(index: &SampleIndex, plan: &SegmentPlan, urls: &UrlOptions) -> S
             if video { "video/mp4" } else { "audio/mp4" }
         );
         if let Some(l) = &t.language {
-            let _ = write!(m, " lang=\"{}\"", xml(l));
+            let _ = write!(m, " lang=\"{}\"", xml(&language_tag(l)));
         }
         m.push_str(">\n");
         if !video && t.default {
@@ -325,6 +421,36 @@ pub fn dash_mpd(index: &SampleIndex, plan: &SegmentPlan, urls: &UrlOptions) -> S
             m.push_str("/>\n");
         }
         m.push_str("          </SegmentTimeline>\n        </SegmentTemplate>\n      </Representation>\n    </AdaptationSet>\n");
+    }
+    let first_subtitle_id = index.tracks.iter().map(|t| t.track_id).max().unwrap_or(0) + 1;
+    for (i, s) in subtitles.iter().enumerate() {
+        let _ = write!(
+            m,
+            "    <AdaptationSet id=\"{}\" contentType=\"text\" mimeType=\"text/vtt\"",
+            first_subtitle_id as usize + i
+        );
+        if let Some(l) = &s.language {
+            let _ = write!(m, " lang=\"{}\"", xml(&language_tag(l)));
+        }
+        m.push_str(">\n");
+        let role = if s.forced {
+            "forced-subtitle"
+        } else if s.hearing_impaired {
+            "caption"
+        } else {
+            "subtitle"
+        };
+        let _ = writeln!(
+            m,
+            "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" value=\"{role}\"/>"
+        );
+        let _ = writeln!(m, "      <Label>{}</Label>", xml(&s.name));
+        let _ = writeln!(
+            m,
+            "      <Representation id=\"s{}\" bandwidth=\"256\">\n        <BaseURL>{}</BaseURL>\n      </Representation>\n    </AdaptationSet>",
+            xml(&s.key),
+            xml(&urls.url(&format!("{}/subtitles.vtt", s.dir())))
+        );
     }
     m.push_str("  </Period>\n</MPD>\n");
     m

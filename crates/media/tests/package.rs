@@ -30,8 +30,16 @@ fn package_into(src: &Path, dir: &Path, target: Duration) -> (SampleIndex, Segme
     let _ = fs::remove_dir_all(dir);
     fs::create_dir_all(dir).expect("mkdir");
     let urls = UrlOptions::default();
-    fs::write(dir.join("master.m3u8"), hls_master(&index, &plan, &urls)).expect("write");
-    fs::write(dir.join("manifest.mpd"), dash_mpd(&index, &plan, &urls)).expect("write");
+    fs::write(
+        dir.join("master.m3u8"),
+        hls_master(&index, &plan, &urls, &[]),
+    )
+    .expect("write");
+    fs::write(
+        dir.join("manifest.mpd"),
+        dash_mpd(&index, &plan, &urls, &[]),
+    )
+    .expect("write");
     let mut source = fs::File::open(src).expect("open source");
     let tracks = index.video().into_iter().chain(index.audio());
     for t in tracks {
@@ -256,13 +264,14 @@ fn two_audio_languages() {
     check("two_audio_langs.mp4");
     let index = build_index_path(&fixtures().join("two_audio_langs.mp4")).expect("index");
     let plan = plan_segments(index.video().expect("video"), Duration::from_secs(2));
-    let master = hls_master(&index, &plan, &UrlOptions::default());
-    assert!(master.contains("LANGUAGE=\"eng\""), "{master}");
-    assert!(master.contains("LANGUAGE=\"fra\""), "{master}");
+    let master = hls_master(&index, &plan, &UrlOptions::default(), &[]);
+    // Containers say "eng"/"fra"; manifests use BCP 47 and a readable name.
+    assert!(master.contains("NAME=\"English\",LANGUAGE=\"en\""), "{master}");
+    assert!(master.contains("NAME=\"French\",LANGUAGE=\"fr\""), "{master}");
     assert_eq!(master.matches("DEFAULT=YES").count(), 1, "{master}");
-    let mpd = dash_mpd(&index, &plan, &UrlOptions::default());
+    let mpd = dash_mpd(&index, &plan, &UrlOptions::default(), &[]);
     assert!(
-        mpd.contains("lang=\"eng\"") && mpd.contains("lang=\"fra\""),
+        mpd.contains("lang=\"en\"") && mpd.contains("lang=\"fr\""),
         "{mpd}"
     );
 }
@@ -319,7 +328,7 @@ fn url_prefix_and_suffix() {
         prefix: "/api/v1/stream/7/".into(),
         suffix: "?token=a&b".into(),
     };
-    let master = hls_master(&index, &plan, &urls);
+    let master = hls_master(&index, &plan, &urls, &[]);
     assert!(
         master.contains("/api/v1/stream/7/v/1/playlist.m3u8?token=a&b"),
         "{master}"
@@ -331,7 +340,7 @@ fn url_prefix_and_suffix() {
         "{pl}"
     );
     assert!(pl.contains("/api/v1/stream/7/v/1/0.m4s?token=a&b"), "{pl}");
-    let mpd = dash_mpd(&index, &plan, &urls);
+    let mpd = dash_mpd(&index, &plan, &urls, &[]);
     assert!(
         mpd.contains("media=\"/api/v1/stream/7/v/1/$Number$.m4s?token=a&amp;b\""),
         "{mpd}"
@@ -581,8 +590,8 @@ fn damaged_files_do_not_panic() {
             };
             let plan = plan_segments(reference, Duration::from_secs(2));
             let urls = UrlOptions::default();
-            let _ = hls_master(&index, &plan, &urls);
-            let _ = dash_mpd(&index, &plan, &urls);
+            let _ = hls_master(&index, &plan, &urls, &[]);
+            let _ = dash_mpd(&index, &plan, &urls, &[]);
             for t in index.video().into_iter().chain(index.audio()) {
                 let _ = init_segment(t);
                 let _ = hls_media_playlist(t, &plan, &urls);

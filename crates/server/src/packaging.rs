@@ -1,11 +1,14 @@
 //! Per-file packaging state for HLS/DASH: the sample index (built once, kept on disk in the data
 //! folder by file fingerprint), the segment plan and the manifests, cached for recent files.
+//! Manifests list the sidecar subtitle files too, which can come and go without the video
+//! changing: they are rebuilt when the subtitles a video has differ from the cached ones.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use marquee_catalog::subtitles::SubtitleSource;
 use marquee_media::{dash_mpd, hls_master, plan_segments, SampleIndex, SegmentPlan, UrlOptions};
 
 /// What playback of one file needs, computed once.
@@ -14,8 +17,37 @@ pub struct Packaged {
     pub fingerprint: String,
     pub index: SampleIndex,
     pub plan: SegmentPlan,
+    manifests: Mutex<Option<Arc<Manifests>>>,
+}
+
+/// The HLS master playlist and DASH MPD for one set of subtitles.
+pub struct Manifests {
+    pub subtitles: Vec<SubtitleSource>,
     pub master: String,
     pub mpd: String,
+}
+
+impl Packaged {
+    /// The manifests offering `subtitles` (the video's subtitles as they are now), reused while
+    /// those stay the same.
+    pub fn manifests(&self, subtitles: Vec<SubtitleSource>) -> Arc<Manifests> {
+        if let Ok(cached) = self.manifests.lock() {
+            if let Some(m) = cached.as_ref().filter(|m| m.subtitles == subtitles) {
+                return m.clone();
+            }
+        }
+        let urls = UrlOptions::default();
+        let renditions: Vec<_> = subtitles.iter().map(|s| s.rendition.clone()).collect();
+        let built = Arc::new(Manifests {
+            master: hls_master(&self.index, &self.plan, &urls, &renditions),
+            mpd: dash_mpd(&self.index, &self.plan, &urls, &renditions),
+            subtitles,
+        });
+        if let Ok(mut cached) = self.manifests.lock() {
+            *cached = Some(built.clone());
+        }
+        built
+    }
 }
 
 /// Files packaged recently, so that segment requests do not rebuild the plan.
@@ -63,16 +95,12 @@ impl PackagingCache {
                 .reference_track()
                 .ok_or_else(|| "no video or audio track that can be streamed".to_string())?;
             let plan = plan_segments(reference, target);
-            let urls = UrlOptions::default();
-            let master = hls_master(&index, &plan, &urls);
-            let mpd = dash_mpd(&index, &plan, &urls);
             Ok(Packaged {
                 source: source_owned,
                 fingerprint: fp,
                 index,
                 plan,
-                master,
-                mpd,
+                manifests: Mutex::new(None),
             })
         })
         .await

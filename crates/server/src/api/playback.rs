@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::Response;
 use axum::Json;
+use marquee_catalog::subtitles::{subtitle_sources, SubtitleOrigin, SubtitleSource};
 use marquee_media::{manifest, TrackKind};
 use marquee_store::PlayableFile;
 use serde::{Deserialize, Serialize};
@@ -150,12 +151,24 @@ pub struct PlaybackTrack {
     pub note: Option<String>,
 }
 
+/// A subtitle track: text ones as WebVTT (`url`), image ones listed with the reason they cannot
+/// be shown.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlaybackSubtitle {
+    /// BCP 47 (`en`, `pt-BR`).
     pub language: Option<String>,
     pub label: String,
+    /// The whole track as WebVTT; absent when it cannot be shown.
     pub url: Option<String>,
-    /// Why it cannot be shown yet, when it cannot.
+    /// `embedded` (a track of the file) or `sidecar` (a file next to it).
+    pub source: String,
+    /// Shows only foreign-language parts; players turn it on with the matching audio.
+    pub forced: bool,
+    /// Shown without the viewer asking.
+    pub default: bool,
+    /// For the deaf and hard of hearing (SDH).
+    pub hearing_impaired: bool,
+    /// Why it cannot be shown, when it cannot.
     pub note: Option<String>,
 }
 
@@ -199,23 +212,43 @@ pub async fn playback_info(
     let token = state.signer.sign(item_id, user.user.id, expires);
     let base = format!("/stream/{item_id}/{token}");
     let mut tracks = Vec::new();
-    let mut subtitles = Vec::new();
+    let mut subtitles: Vec<PlaybackSubtitle> = subtitles_of(&state, &packaged)
+        .await
+        .into_iter()
+        .map(|s| PlaybackSubtitle {
+            url: Some(format!("{base}/{}/subtitles.vtt", s.rendition.dir())),
+            source: match s.origin {
+                SubtitleOrigin::Embedded { .. } => "embedded".into(),
+                SubtitleOrigin::Sidecar { .. } => "sidecar".into(),
+            },
+            language: s.rendition.language,
+            label: s.rendition.name,
+            forced: s.rendition.forced,
+            default: s.rendition.default,
+            hearing_impaired: s.rendition.hearing_impaired,
+            note: None,
+        })
+        .collect();
     for t in &packaged.index.tracks {
-        let streamed = t.is_packageable();
-        let playable = browser_playable(&t.codec);
-        if t.kind == TrackKind::Subtitle {
+        let streamed = t.is_packageable() || t.is_text_subtitle();
+        let playable = browser_playable(&t.codec) || t.is_text_subtitle();
+        if t.kind == TrackKind::Subtitle && !t.is_text_subtitle() {
             subtitles.push(PlaybackSubtitle {
-                language: t.language.clone(),
+                language: t.language.as_deref().and_then(marquee_media::lang::bcp47),
                 label: t
                     .name
                     .clone()
                     .or_else(|| t.language.clone())
                     .unwrap_or_else(|| format!("Track {}", t.track_id)),
                 url: None,
+                source: "embedded".into(),
+                forced: false,
+                default: false,
+                hearing_impaired: false,
                 note: Some(
                     t.unsupported
                         .clone()
-                        .unwrap_or_else(|| "subtitles are not converted to WebVTT yet".into()),
+                        .unwrap_or_else(|| "the track has no cues".into()),
                 ),
             });
         }
@@ -265,6 +298,23 @@ async fn package(state: &AppState, file: &PlayableFile, real: &FsPath) -> ApiRes
         })
 }
 
+/// The video's text subtitles now: embedded tracks and sidecar files, the latter only when they
+/// resolve inside a media root (a symlink out of the library is not followed).
+async fn subtitles_of(state: &AppState, packaged: &Arc<Packaged>) -> Vec<SubtitleSource> {
+    let state = state.clone();
+    let packaged = packaged.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut sources = subtitle_sources(&packaged.source, &packaged.index);
+        sources.retain(|s| match &s.origin {
+            SubtitleOrigin::Embedded { .. } => true,
+            SubtitleOrigin::Sidecar { path, .. } => state.inside_media_roots(path).is_some(),
+        });
+        sources
+    })
+    .await
+    .unwrap_or_default()
+}
+
 type StreamPath = Result<Path<(i64, String, String)>, axum::extract::rejection::PathRejection>;
 
 /// `/stream/{item}/{token}/…`: manifests, init and media segments, and the original file, for
@@ -299,12 +349,51 @@ pub async fn stream(
         extra: Vec::new(),
     };
     let body = match rest.as_str() {
-        "master.m3u8" => text(
-            packaged.master.clone(),
-            "application/vnd.apple.mpegurl",
-            "master",
-        ),
-        "manifest.mpd" => text(packaged.mpd.clone(), "application/dash+xml", "mpd"),
+        "master.m3u8" => {
+            let m = packaged.manifests(subtitles_of(&state, &packaged).await);
+            text(m.master.clone(), "application/vnd.apple.mpegurl", "master")
+        }
+        "manifest.mpd" => {
+            let m = packaged.manifests(subtitles_of(&state, &packaged).await);
+            text(m.mpd.clone(), "application/dash+xml", "mpd")
+        }
+        _ if rest.starts_with("s/") => {
+            // s/{key}/{playlist.m3u8 | subtitles.vtt}
+            let (key, name) = rest[2..].split_once('/').ok_or_else(not_found)?;
+            let source = subtitles_of(&state, &packaged)
+                .await
+                .into_iter()
+                .find(|s| s.rendition.key == key)
+                .ok_or_else(not_found)?;
+            match name {
+                "playlist.m3u8" => text(
+                    marquee_media::hls_subtitle_playlist(
+                        &packaged.plan,
+                        &Default::default(),
+                        &source.rendition,
+                    ),
+                    "application/vnd.apple.mpegurl",
+                    &format!("{key}-playlist"),
+                ),
+                "subtitles.vtt" => {
+                    let p = packaged.clone();
+                    let vtt = tokio::task::spawn_blocking(move || {
+                        marquee_catalog::subtitles::webvtt(&p.source, &p.index, &source)
+                    })
+                    .await
+                    .map_err(|e| ApiError::internal(e.to_string()))?
+                    .map_err(|e| {
+                        ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
+                    })?;
+                    // Sidecars can change under the same video: the tag follows the content.
+                    let tag = format!("{key}-{}", content_tag(vtt.as_bytes()));
+                    let mut body = text(vtt, "text/vtt; charset=utf-8", &tag);
+                    body.cache_control = "private, max-age=300";
+                    body
+                }
+                _ => return Err(not_found()),
+            }
+        }
         _ => {
             // {v|a}/{track}/{playlist.m3u8 | init.mp4 | N.m4s}
             let mut parts = rest.splitn(3, '/');
@@ -358,4 +447,10 @@ pub async fn stream(
         }
     };
     body.respond(&method, &headers)
+}
+
+/// A short hash of a response body, for ETags of content that is not tied to the file's fingerprint.
+fn content_tag(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(bytes)[..8])
 }
