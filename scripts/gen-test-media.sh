@@ -152,6 +152,12 @@ fx_vp9_opus_webm() {
 }
 
 # Matroska: HEVC + AC-3.
+# Matroska: H.264 + 5.1 E-AC-3 (dec3 comes from the first frame's header).
+fx_h264_eac3_mkv() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 3)" -f lavfi -i "$(asrc 3)" \
+    "${X264[@]}" -c:a eac3 -b:a 192k -ac 6 "$OUT"
+}
+
 fx_hevc_ac3_mkv() {
   "${FF[@]}" -f lavfi -i "$(vsrc 3)" -f lavfi -i "$(asrc 3)" \
     -c:v libx265 -preset ultrafast -pix_fmt yuv420p \
@@ -276,6 +282,7 @@ make_fixture h264_aac_subs.mkv fx_h264_aac_subs_mkv
 make_fixture webvtt.mkv fx_webvtt_mkv
 make_fixture vp9_opus.webm fx_vp9_opus_webm
 make_fixture hevc_ac3.mkv fx_hevc_ac3_mkv
+make_fixture h264_eac3.mkv fx_h264_eac3_mkv
 if has_encoder libsvtav1 || has_encoder libaom-av1; then
   make_fixture av1.mkv fx_av1_mkv
 else

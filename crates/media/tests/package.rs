@@ -266,8 +266,14 @@ fn two_audio_languages() {
     let plan = plan_segments(index.video().expect("video"), Duration::from_secs(2));
     let master = hls_master(&index, &plan, &UrlOptions::default(), &[]);
     // Containers say "eng"/"fra"; manifests use BCP 47 and a readable name.
-    assert!(master.contains("NAME=\"English\",LANGUAGE=\"en\""), "{master}");
-    assert!(master.contains("NAME=\"French\",LANGUAGE=\"fr\""), "{master}");
+    assert!(
+        master.contains("NAME=\"English\",LANGUAGE=\"en\""),
+        "{master}"
+    );
+    assert!(
+        master.contains("NAME=\"French\",LANGUAGE=\"fr\""),
+        "{master}"
+    );
     assert_eq!(master.matches("DEFAULT=YES").count(), 1, "{master}");
     let mpd = dash_mpd(&index, &plan, &UrlOptions::default(), &[]);
     assert!(
@@ -294,6 +300,15 @@ fn matroska_h264_aac_with_subtitles() {
 #[test]
 fn matroska_hevc_ac3() {
     check("hevc_ac3.mkv");
+}
+
+#[test]
+fn matroska_eac3() {
+    check("h264_eac3.mkv");
+    let index = build_index_path(&fixtures().join("h264_eac3.mkv")).expect("index");
+    let audio = index.audio().next().expect("the E-AC-3 track is packaged");
+    assert_eq!(&audio.codec_config.sample_entry, b"ec-3");
+    assert_eq!(audio.codec_config.channels, 6);
 }
 
 #[test]

@@ -169,7 +169,7 @@ pub(crate) fn build<R: Read + Seek>(
             finish_cues(&mut t);
         } else if t.index.unsupported.is_none() {
             finish(&mut t, &ns_to_ticks);
-            if t.index.codec_config.sample_entry == *b"ac-3" {
+            if matches!(&t.index.codec_config.sample_entry, b"ac-3" | b"ec-3") {
                 ac3_config(src, &mut t.index)?;
             }
         }
@@ -446,6 +446,10 @@ fn codec_config(kind: TrackKind, e: &TrackEntry, t: &mut TrackIndex) -> Result<(
             // dac3 comes from the first frame's header, read after the walk.
             (c.sample_entry, c.config_box) = (*b"ac-3", *b"dac3");
         }
+        "A_EAC3" => {
+            // So does dec3.
+            (c.sample_entry, c.config_box) = (*b"ec-3", *b"dec3");
+        }
         // Text subtitles are converted to WebVTT from their blocks.
         // (ffmpeg writes WebVTT as the older D_WEBVTT/* ids.)
         "S_TEXT/UTF8"
@@ -507,13 +511,21 @@ fn ac3_config<R: Read + Seek>(src: &mut Source<R>, t: &mut TrackIndex) -> Result
     };
     let mut b = [0u8; 16];
     let n = src.read_at(first.offset, &mut b)?;
-    match dac3_from_frame(&b[..n.min(first.size as usize)]) {
-        Some((dac3, channels)) => {
-            t.codec_config.config = dac3.to_vec();
+    let frame = &b[..n.min(first.size as usize)];
+    let eac3 = t.codec_config.sample_entry == *b"ec-3";
+    let config = if eac3 {
+        dec3_from_frame(frame).map(|(c, ch)| (c.to_vec(), ch))
+    } else {
+        dac3_from_frame(frame).map(|(c, ch)| (c.to_vec(), ch))
+    };
+    match config {
+        Some((config, channels)) => {
+            t.codec_config.config = config;
             t.codec_config.channels = channels;
         }
         None => {
-            t.unsupported = Some("the first AC-3 frame has no valid sync header".into());
+            let name = if eac3 { "E-AC-3" } else { "AC-3" };
+            t.unsupported = Some(format!("the first {name} frame has no valid sync header"));
             t.codec_config.sample_entry = [0; 4];
         }
     }
@@ -554,9 +566,90 @@ pub(crate) fn dac3_from_frame(f: &[u8]) -> Option<([u8; 3], u32)> {
     ))
 }
 
+/// `dec3` payload and channel count from an E-AC-3 syncframe header (A/52
+/// Annex E, ETSI TS 102 366 Annex F): one independent substream, described
+/// by the first frame; dependent substreams (7.1 extensions) are not listed.
+pub(crate) fn dec3_from_frame(f: &[u8]) -> Option<([u8; 5], u32)> {
+    if f.get(..2)? != [0x0b, 0x77] {
+        return None;
+    }
+    let mut br = codec::BitReader::new(f.get(2..)?);
+    let strmtyp = br.bits(2)?;
+    let _substreamid = br.bits(3)?;
+    let frmsiz = br.bits(11)?;
+    let fscod = br.bits(2)?;
+    let (sample_rate, blocks) = if fscod == 3 {
+        let fscod2 = br.bits(2)?;
+        (
+            [24000u32, 22050, 16000].get(fscod2 as usize).copied()?,
+            6u32,
+        )
+    } else {
+        let numblkscod = br.bits(2)?;
+        (
+            [48000u32, 44100, 32000][fscod as usize],
+            [1u32, 2, 3, 6][numblkscod as usize],
+        )
+    };
+    let acmod = br.bits(3)?;
+    let lfeon = br.bits(1)?;
+    let bsid = br.bits(5)?;
+    // An independent substream first, and bsid 11..=16 says E-AC-3 (10 and below is AC-3).
+    if strmtyp == 1 || !(11..=16).contains(&bsid) {
+        return None;
+    }
+    let frame_bytes = (frmsiz + 1) * 2;
+    let data_rate =
+        u64::from(frame_bytes) * 8 * u64::from(sample_rate) / (256 * u64::from(blocks)) / 1000;
+    let data_rate = u32::try_from(data_rate.min(0x1fff)).ok()?;
+    // data_rate(13) num_ind_sub(3)=0 | fscod(2) bsid(5) reserved(1) asvc(1) bsmod(3) acmod(3)
+    // lfeon(1) reserved(3) num_dep_sub(4)=0 reserved(1)
+    let head: u16 = (data_rate << 3) as u16;
+    let body: u32 = ((fscod & 3) << 22) | (bsid << 17) | (acmod << 9) | (lfeon << 8);
+    let h = head.to_be_bytes();
+    let b = body.to_be_bytes();
+    Some((
+        [h[0], h[1], b[1], b[2], b[3]],
+        codec::ac3_channels(acmod as u8, lfeon == 1),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dec3_from_an_eac3_header() {
+        // strmtyp 0, substream 0, frmsiz 767 (1536-byte frames), fscod 0 (48 kHz),
+        // numblkscod 3 (6 blocks), acmod 7 (3/2), lfeon 1, bsid 16.
+        let mut bits: u64 = 0;
+        for (v, n) in [
+            (0u64, 2),
+            (0, 3),
+            (767, 11),
+            (0, 2),
+            (3, 2),
+            (7, 3),
+            (1, 1),
+            (16, 5),
+        ] {
+            bits = (bits << n) | v;
+        }
+        let total = 2 + 3 + 11 + 2 + 2 + 3 + 1 + 5;
+        let bits = bits << (40 - total);
+        let mut frame = vec![0x0b, 0x77];
+        frame.extend_from_slice(&bits.to_be_bytes()[3..]);
+        let (dec3, channels) = dec3_from_frame(&frame).expect("valid header");
+        assert_eq!(channels, 6);
+        // 1536 bytes per 1536 samples at 48 kHz = 384 kbit/s.
+        assert_eq!(u16::from_be_bytes([dec3[0], dec3[1]]) >> 3, 384);
+        assert_eq!(dec3[2] >> 6, 0, "fscod");
+        assert_eq!((dec3[2] >> 1) & 0x1f, 16, "bsid");
+        assert_eq!(dec3[3] >> 1 & 7, 7, "acmod");
+        assert_eq!(dec3[3] & 1, 1, "lfeon");
+        // AC-3 (bsid 8) and dependent substreams are refused.
+        assert!(dec3_from_frame(&[0x0b, 0x77, 0x40, 0, 0, 0, 0]).is_none());
+    }
 
     #[test]
     fn laces() {
