@@ -69,6 +69,12 @@
     recordFatal(err) {
       state.fatalErrors.push(err);
     },
+    /** A player's own "playback ended" signal, for players that end playback themselves. */
+    recordPlayerEnded(source) {
+      state.ended = true;
+      state.endedCount += 1;
+      cap(state.events, { event: `ended (${source})`, t: round(video.currentTime), at: Math.round(performance.now() - started) }, 500);
+    },
     recordOther(err) {
       cap(state.otherErrors, err, 100);
     },
@@ -79,6 +85,18 @@
     seek(target) {
       state.seeks.push({ target, from: round(video.currentTime), landedAt: null });
       video.currentTime = target;
+    },
+    /** The element's text tracks with their loaded cues (first 20 of each). */
+    textTracks() {
+      return Array.from(video.textTracks).map((t) => ({
+        kind: t.kind,
+        label: t.label,
+        language: t.language,
+        mode: t.mode,
+        cues: t.cues
+          ? Array.from(t.cues).slice(0, 20).map((c) => ({ start: round(c.startTime), end: round(c.endTime), text: c.text }))
+          : null,
+      }));
     },
     snapshot() {
       return {

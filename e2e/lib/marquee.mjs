@@ -158,6 +158,14 @@ export class Api {
     return season.episodes[0];
   }
 
+  /** The demo movie with this title. */
+  async movie(title) {
+    const list = await this.get('/api/v1/movies?limit=100');
+    const movie = (list.items || []).find((m) => m.title === title);
+    if (!movie) throw new Error(`GET /api/v1/movies has no "${title}": ${JSON.stringify(list).slice(0, 300)}`);
+    return movie;
+  }
+
   /**
    * GET /api/v1/items/{id}/playback. A 404 means the endpoint (or the item) is not there: say so
    * plainly, the tests must fail on it rather than skip.
