@@ -9,46 +9,17 @@ fn demo_server() -> (tempfile::TempDir, Server) {
     (data, server)
 }
 
+/// (The walk over every documented route, anonymous and as a viewer, is in `accounts.rs`.)
 #[tokio::test]
-async fn everything_but_health_and_login_needs_a_session() {
+async fn health_is_public_and_forged_tokens_are_refused() {
     let (_data, server) = demo_server();
     let client = reqwest::Client::new();
     let health = client.get(server.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let doc: serde_json::Value = client
-        .get(server.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let paths = doc["paths"].as_object().expect("paths");
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for (path, ops) in paths {
-        if path == "/healthz" || path == "/api/v1/auth/login" {
-            continue;
-        }
-        for method in ops.as_object().unwrap().keys() {
-            let url = server.url(&path.replace("{id}", "1").replace("{kind}", "poster"));
-            let req = match method.as_str() {
-                "get" => client.get(&url),
-                "post" => client.post(&url).json(&serde_json::json!({})),
-                other => panic!("unexpected method {other}"),
-            };
-            let resp = req.send().await.unwrap();
-            assert_eq!(
-                resp.status(),
-                401,
-                "{method} {path} answered an anonymous request"
-            );
-            let body: serde_json::Value = resp.json().await.unwrap();
-            assert!(
-                body["error"].as_str().unwrap().contains("sign in"),
-                "{body}"
-            );
-        }
-    }
+    let anonymous = client.get(server.url("/api/v1/series")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let body: serde_json::Value = anonymous.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("sign in"), "{body}");
     // A forged token is refused the same way.
     let resp = client
         .get(server.url("/api/v1/series"))

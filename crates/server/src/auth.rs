@@ -5,18 +5,25 @@ use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
+use axum::extract::ConnectInfo;
 use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
+use axum::http::Method;
 use marquee_store::{SessionInfo, User};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
 
 use crate::error::ApiError;
 use crate::AppState;
 
-/// Name of the cookie the web app signs in with.
+/// Name of the cookie the web app signs in with (HttpOnly).
 pub const SESSION_COOKIE: &str = "marquee_session";
+/// Name of the cookie holding the CSRF token (readable by the page, which echoes it).
+pub const CSRF_COOKIE: &str = "marquee_csrf";
+/// Header a cookie-signed-in page sends the CSRF token in on every request that changes state.
+pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Sessions last 30 days.
 pub const SESSION_TTL_SECS: i64 = 30 * 24 * 3600;
 
@@ -60,6 +67,13 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The CSRF token of a cookie session: derived from the session token, so nothing more is
+/// stored, and unguessable without it. Another site can make the browser send the cookie but
+/// cannot read this value to put it in the header (double-submit).
+pub fn csrf_token(session_token: &str) -> String {
+    hex::encode(&Sha256::digest(format!("marquee-csrf:{session_token}").as_bytes())[..16])
+}
+
 /// The signed-in user of a request (bearer token or session cookie).
 #[derive(Debug, Clone)]
 pub struct AuthUser {
@@ -67,11 +81,44 @@ pub struct AuthUser {
     pub session: SessionInfo,
 }
 
+/// The client's address as the server saw it (the peer of the TCP connection).
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+        ))
+    }
+}
+
 /// A signed-in administrator.
 #[derive(Debug, Clone)]
 pub struct AdminUser(pub AuthUser);
 
-fn token_from(parts: &Parts) -> Option<String> {
+/// The value of a cookie in the request.
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    for header in headers.get_all(COOKIE) {
+        let Ok(s) = header.to_str() else { continue };
+        for pair in s.split(';') {
+            if let Some((k, v)) = pair.trim().split_once('=') {
+                if k == name {
+                    return Some(v.to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The request's token, and whether it came in the session cookie (which needs CSRF checks).
+fn token_from(parts: &Parts) -> Option<(String, bool)> {
     if let Some(value) = parts
         .headers
         .get(AUTHORIZATION)
@@ -80,21 +127,11 @@ fn token_from(parts: &Parts) -> Option<String> {
         let mut it = value.splitn(2, ' ');
         if let (Some(scheme), Some(token)) = (it.next(), it.next()) {
             if scheme.eq_ignore_ascii_case("bearer") {
-                return Some(token.trim().to_string());
+                return Some((token.trim().to_string(), false));
             }
         }
     }
-    for header in parts.headers.get_all(COOKIE) {
-        let Ok(s) = header.to_str() else { continue };
-        for pair in s.split(';') {
-            if let Some((k, v)) = pair.trim().split_once('=') {
-                if k == SESSION_COOKIE {
-                    return Some(v.to_string());
-                }
-            }
-        }
-    }
-    None
+    cookie(&parts.headers, SESSION_COOKIE).map(|t| (t, true))
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -104,18 +141,34 @@ impl FromRequestParts<AppState> for AuthUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = token_from(parts).ok_or_else(|| {
+        let (token, via_cookie) = token_from(parts).ok_or_else(|| {
             ApiError::unauthorized(
                 "sign in first: send Authorization: Bearer <token> from POST /api/v1/auth/login",
             )
         })?;
-        let (session, user) = state
-            .store
-            .session_user(&token_hash(&token))
-            .await?
-            .ok_or_else(|| {
-                ApiError::unauthorized("the session has expired or was signed out; sign in again")
-            })?;
+        // A page on another site can make the browser send our cookie, not read the CSRF token.
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if via_cookie && !safe {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            if sent != Some(csrf_token(&token).as_str()) {
+                return Err(ApiError::forbidden(format!(
+                    "missing or wrong {CSRF_HEADER} header: a signed-in page sends the value of the {CSRF_COOKIE} cookie with every change"
+                )));
+            }
+        }
+        let hash = token_hash(&token);
+        let (session, user) = match state.sessions.get(&hash) {
+            Some(hit) => hit,
+            None => {
+                let found = state.store.session_user(&hash).await?.ok_or_else(|| {
+                    ApiError::unauthorized(
+                        "the session has expired or was signed out; sign in again",
+                    )
+                })?;
+                state.sessions.put(hash, found.clone());
+                found
+            }
+        };
         if crate::unix_now() - session.last_seen > 60 {
             let store = state.store.clone();
             let id = session.id;
@@ -200,5 +253,119 @@ impl SessionCache {
         if let Ok(mut entries) = self.entries.lock() {
             entries.retain(|_, (_, (s, u))| Some(s.id) != session_id && Some(u.id) != user_id);
         }
+    }
+}
+
+/// Failed sign-ins per account and per address, and how long each must wait. In memory: a restart
+/// forgets them, which costs an attacker a restart they cannot cause.
+#[derive(Default)]
+pub struct LoginThrottle {
+    failures: std::sync::Mutex<std::collections::HashMap<String, Vec<i64>>>,
+}
+
+/// Failures within this window count.
+const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
+/// Free failures per account and per address before waits begin.
+const FREE_FAILURES_ACCOUNT: usize = 5;
+const FREE_FAILURES_ADDRESS: usize = 20;
+/// The longest wait.
+const MAX_WAIT_SECS: i64 = 15 * 60;
+
+impl LoginThrottle {
+    fn keys(account: &str, address: Option<&str>) -> Vec<(String, usize)> {
+        let mut keys = vec![(
+            format!("account:{}", account.trim().to_lowercase()),
+            FREE_FAILURES_ACCOUNT,
+        )];
+        if let Some(a) = address {
+            keys.push((format!("address:{a}"), FREE_FAILURES_ADDRESS));
+        }
+        keys
+    }
+
+    /// Seconds the client must wait before trying this account from this address again (0: may
+    /// try now). Each failure past the free ones doubles the wait, up to 15 minutes.
+    pub fn wait_secs(&self, account: &str, address: Option<&str>, now: i64) -> i64 {
+        let Ok(map) = self.failures.lock() else {
+            return 0;
+        };
+        let mut wait = 0;
+        for (key, free) in Self::keys(account, address) {
+            let Some(times) = map.get(&key) else { continue };
+            let recent: Vec<i64> = times
+                .iter()
+                .copied()
+                .filter(|t| now - t < THROTTLE_WINDOW_SECS)
+                .collect();
+            if recent.len() < free {
+                continue;
+            }
+            let excess = (recent.len() - free).min(20) as u32;
+            let penalty = 2i64.pow(excess).min(MAX_WAIT_SECS);
+            let last = recent.iter().copied().max().unwrap_or(now);
+            wait = wait.max(last + penalty - now);
+        }
+        wait.max(0)
+    }
+
+    pub fn record_failure(&self, account: &str, address: Option<&str>, now: i64) {
+        let Ok(mut map) = self.failures.lock() else {
+            return;
+        };
+        if map.len() > 50_000 {
+            map.retain(|_, times| times.iter().any(|t| now - t < THROTTLE_WINDOW_SECS));
+        }
+        for (key, _) in Self::keys(account, address) {
+            let times = map.entry(key).or_default();
+            times.retain(|t| now - t < THROTTLE_WINDOW_SECS);
+            times.push(now);
+        }
+    }
+
+    /// A successful sign-in clears the account's failures (not the address's).
+    pub fn record_success(&self, account: &str) {
+        if let Ok(mut map) = self.failures.lock() {
+            map.remove(&format!("account:{}", account.trim().to_lowercase()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod throttle_tests {
+    use super::*;
+
+    #[test]
+    fn waits_grow_after_the_free_failures_and_expire() {
+        let t = LoginThrottle::default();
+        let now = 1_000_000;
+        for i in 0..5 {
+            assert_eq!(t.wait_secs("Alice", Some("10.0.0.1"), now + i), 0);
+            t.record_failure("alice", Some("10.0.0.1"), now + i);
+        }
+        // Five failures: the sixth try waits 1 s, then 2, 4, ...
+        assert_eq!(t.wait_secs("ALICE", Some("10.0.0.9"), now + 4), 1);
+        t.record_failure("alice", None, now + 5);
+        assert_eq!(t.wait_secs("alice", None, now + 5), 2);
+        t.record_failure("alice", None, now + 7);
+        assert_eq!(t.wait_secs("alice", None, now + 7), 4);
+        // Another account from the same address is not held up by alice's failures.
+        assert_eq!(t.wait_secs("bob", Some("10.0.0.1"), now + 7), 0);
+        // After the window, nothing counts.
+        assert_eq!(
+            t.wait_secs("alice", None, now + 7 + THROTTLE_WINDOW_SECS),
+            0
+        );
+        t.record_success("alice");
+        assert_eq!(t.wait_secs("alice", None, now + 8), 0);
+    }
+
+    #[test]
+    fn one_address_trying_many_accounts_is_held_up() {
+        let t = LoginThrottle::default();
+        for i in 0..20 {
+            t.record_failure(&format!("user{i}"), Some("10.0.0.2"), 100);
+        }
+        assert!(t.wait_secs("someone-else", Some("10.0.0.2"), 100) > 0);
+        assert_eq!(t.wait_secs("someone-else", Some("10.0.0.3"), 100), 0);
     }
 }

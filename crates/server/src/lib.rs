@@ -41,6 +41,8 @@ pub struct AppState {
     pub responses: Arc<cache::ResponseCache>,
     /// Recently checked sessions.
     pub sessions: Arc<auth::SessionCache>,
+    /// Failed sign-ins, per account and per address.
+    pub login_throttle: Arc<auth::LoginThrottle>,
 }
 
 impl AppState {
@@ -69,6 +71,7 @@ impl AppState {
             packaging: Arc::new(packaging),
             responses: Arc::default(),
             sessions: Arc::default(),
+            login_throttle: Arc::default(),
         })
     }
 

@@ -12,10 +12,12 @@ use crate::api::{admin, auth, catalog, playback};
     paths(
         crate::healthz,
         auth::login, auth::logout, auth::me, auth::change_password,
+        auth::list_sessions, auth::revoke_session, auth::revoke_all_sessions,
         catalog::list_series, catalog::series_detail, catalog::list_movies, catalog::movie_detail,
         catalog::item_detail, catalog::artwork, catalog::list_people, catalog::person_detail, catalog::genres,
         playback::direct, playback::playback_info,
         admin::libraries, admin::scan_status, admin::start_scan, admin::failures, admin::list_users, admin::create_user,
+        admin::change_user, admin::reset_password, admin::audit_log,
     ),
     modifiers(&BearerAuth),
     tags((name = "auth"), (name = "catalog"), (name = "playback"), (name = "admin"), (name = "health"))

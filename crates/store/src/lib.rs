@@ -8,6 +8,8 @@
 //! rather than in SQLite's busy handler is what keeps "database is locked" away — while reads use
 //! a separate pool that never blocks on the writer.
 
+mod audit;
+pub use audit::{AuditEntry, AuditEvent};
 mod catalog;
 pub use catalog::PlayableFile;
 mod files;
@@ -25,7 +27,7 @@ use sqlx::sqlite::{
 pub use files::{
     movie_key, series_key, FileStat, FileStatus, KnownFile, Placement, ScannedFile, SeriesPlacement,
 };
-pub use users::{SessionInfo, User};
+pub use users::{NewSession, SessionInfo, User};
 
 /// Errors from the store. `NotFound` and `Conflict` carry what a person needs to act.
 #[derive(Debug, thiserror::Error)]

@@ -23,9 +23,40 @@ pub struct SessionInfo {
     pub id: i64,
     pub user_id: i64,
     pub device: Option<String>,
+    /// `bearer` (a token for apps and scripts) or `cookie` (the web app).
+    pub kind: String,
+    /// The client's address when it signed in.
+    pub address: Option<String>,
     pub created_at: i64,
     pub last_seen: i64,
     pub expires_at: i64,
+}
+
+/// How a new session is made.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSession<'a> {
+    pub user_id: i64,
+    pub token_hash: &'a str,
+    pub device: Option<&'a str>,
+    pub kind: &'a str,
+    pub address: Option<&'a str>,
+    pub ttl_secs: i64,
+}
+
+const SESSION_COLUMNS: &str =
+    "s.id AS sid, s.user_id AS s_user, s.device, s.kind, s.address, s.created_at AS s_created, s.last_seen, s.expires_at";
+
+fn session_from(r: &sqlx::sqlite::SqliteRow) -> Result<SessionInfo> {
+    Ok(SessionInfo {
+        id: r.try_get("sid")?,
+        user_id: r.try_get("s_user")?,
+        device: r.try_get("device")?,
+        kind: r.try_get("kind")?,
+        address: r.try_get("address")?,
+        created_at: r.try_get("s_created")?,
+        last_seen: r.try_get("last_seen")?,
+        expires_at: r.try_get("expires_at")?,
+    })
 }
 
 fn user_from(r: &sqlx::sqlite::SqliteRow) -> Result<User> {
@@ -105,65 +136,123 @@ impl Store {
         .collect()
     }
 
-    /// Stores a new session under the hash of its bearer token.
-    pub async fn create_session(
-        &self,
-        user_id: i64,
-        token_hash: &str,
-        device: Option<&str>,
-        ttl_secs: i64,
-    ) -> Result<SessionInfo> {
+    /// Stores a new session under the hash of its token.
+    pub async fn create_session(&self, new: NewSession<'_>) -> Result<SessionInfo> {
         let t = now();
         let id = sqlx::query(
-            "INSERT INTO sessions (user_id, token_hash, device, created_at, last_seen, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (user_id, token_hash, device, kind, address, created_at, last_seen, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(user_id)
-        .bind(token_hash)
-        .bind(device)
+        .bind(new.user_id)
+        .bind(new.token_hash)
+        .bind(new.device)
+        .bind(new.kind)
+        .bind(new.address)
         .bind(t)
         .bind(t)
-        .bind(t + ttl_secs)
+        .bind(t + new.ttl_secs)
         .execute(&self.writer)
         .await?
         .last_insert_rowid();
         Ok(SessionInfo {
             id,
-            user_id,
-            device: device.map(str::to_string),
+            user_id: new.user_id,
+            device: new.device.map(str::to_string),
+            kind: new.kind.to_string(),
+            address: new.address.map(str::to_string),
             created_at: t,
             last_seen: t,
-            expires_at: t + ttl_secs,
+            expires_at: t + new.ttl_secs,
         })
+    }
+
+    /// A user's live sessions, most recently used first.
+    pub async fn sessions_of(&self, user_id: i64) -> Result<Vec<SessionInfo>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions s
+             WHERE s.user_id = ? AND s.expires_at > ? ORDER BY s.last_seen DESC, s.id DESC"
+        ))
+        .bind(user_id)
+        .bind(now())
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(session_from).collect()
+    }
+
+    /// Ends one of a user's sessions; false when the user has no such session.
+    pub async fn delete_session_of(&self, user_id: i64, session_id: i64) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM sessions WHERE id = ? AND user_id = ?")
+            .bind(session_id)
+            .bind(user_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Ends every session of a user ("sign out everywhere"), or all but `keep`; answers how many.
+    pub async fn delete_sessions_of(&self, user_id: i64, keep: Option<i64>) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id != ?")
+            .bind(user_id)
+            .bind(keep.unwrap_or(-1))
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Disables or enables an account; a disabled account's sessions end.
+    pub async fn set_disabled(&self, user_id: i64, disabled: bool) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("UPDATE users SET disabled = ? WHERE id = ?")
+            .bind(disabled)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Grants or takes back administrator rights.
+    pub async fn set_admin(&self, user_id: i64, is_admin: bool) -> Result<()> {
+        sqlx::query("UPDATE users SET is_admin = ? WHERE id = ?")
+            .bind(is_admin)
+            .bind(user_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// How many enabled administrators there are (the last one cannot be disabled or demoted).
+    pub async fn count_active_admins(&self) -> Result<i64> {
+        Ok(
+            sqlx::query("SELECT COUNT(*) AS n FROM users WHERE is_admin = 1 AND disabled = 0")
+                .fetch_one(&self.reader)
+                .await?
+                .try_get("n")?,
+        )
     }
 
     /// The live session and enabled user behind a token hash. Reads only: `last_seen` is
     /// refreshed by [`Store::touch_session`] at most once a minute, so requests do not queue
     /// on the single writer.
     pub async fn session_user(&self, token_hash: &str) -> Result<Option<(SessionInfo, User)>> {
-        let row = sqlx::query(
-            "SELECT s.id AS sid, s.device, s.created_at AS s_created, s.last_seen, s.expires_at,
+        let row = sqlx::query(&format!(
+            "SELECT {SESSION_COLUMNS},
                     u.id, u.username, u.password_hash, u.is_admin, u.disabled, u.created_at
              FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
-        )
+             WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0"
+        ))
         .bind(token_hash)
         .bind(now())
         .fetch_optional(&self.reader)
         .await?;
         let Some(r) = row else { return Ok(None) };
-        let user = user_from(&r)?;
-        Ok(Some((
-            SessionInfo {
-                id: r.try_get("sid")?,
-                user_id: user.id,
-                device: r.try_get("device")?,
-                created_at: r.try_get("s_created")?,
-                last_seen: r.try_get("last_seen")?,
-                expires_at: r.try_get("expires_at")?,
-            },
-            user,
-        )))
+        Ok(Some((session_from(&r)?, user_from(&r)?)))
     }
 
     pub async fn touch_session(&self, session_id: i64) -> Result<()> {
@@ -185,13 +274,27 @@ impl Store {
 }
 
 impl Store {
-    /// Replaces a user's password hash and clears the "must change" flag.
-    pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
+    /// Replaces a user's password hash and clears the "must change" flag. Every other session
+    /// of the user ends (`keep` is the session that made the change, if any): whoever knew the
+    /// old password is signed out.
+    pub async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        keep: Option<i64>,
+    ) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
         sqlx::query("UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?")
             .bind(password_hash)
             .bind(user_id)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id != ?")
+            .bind(user_id)
+            .bind(keep.unwrap_or(-1))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -5,7 +5,7 @@ pub mod auth;
 pub mod catalog;
 pub mod playback;
 
-use axum::routing::{get, post};
+use axum::routing::{delete, get, patch, post};
 use axum::Router;
 
 use crate::AppState;
@@ -16,6 +16,11 @@ pub fn router() -> Router<AppState> {
         .route("/auth/logout", post(auth::logout))
         .route("/auth/password", post(auth::change_password))
         .route("/me", get(auth::me))
+        .route(
+            "/me/sessions",
+            get(auth::list_sessions).delete(auth::revoke_all_sessions),
+        )
+        .route("/me/sessions/{id}", delete(auth::revoke_session))
         .route("/series", get(catalog::list_series))
         .route("/series/{id}", get(catalog::series_detail))
         .route("/movies", get(catalog::list_movies))
@@ -37,6 +42,9 @@ pub fn router() -> Router<AppState> {
             "/admin/users",
             get(admin::list_users).post(admin::create_user),
         )
+        .route("/admin/users/{id}", patch(admin::change_user))
+        .route("/admin/users/{id}/password", post(admin::reset_password))
+        .route("/admin/audit", get(admin::audit_log))
 }
 
 /// `/stream/…`: signed URLs for players, readable from any origin.
