@@ -422,12 +422,19 @@ pub fn dash_mpd(
         }
         m.push_str("          </SegmentTimeline>\n        </SegmentTemplate>\n      </Representation>\n    </AdaptationSet>\n");
     }
-    let first_subtitle_id = index.tracks.iter().map(|t| t.track_id).max().unwrap_or(0) + 1;
+    // Adaptation set ids follow the track ids (a damaged file may use u32::MAX).
+    let first_subtitle_id = index
+        .tracks
+        .iter()
+        .map(|t| u64::from(t.track_id))
+        .max()
+        .unwrap_or(0)
+        + 1;
     for (i, s) in subtitles.iter().enumerate() {
         let _ = write!(
             m,
             "    <AdaptationSet id=\"{}\" contentType=\"text\" mimeType=\"text/vtt\"",
-            first_subtitle_id as usize + i
+            first_subtitle_id + i as u64
         );
         if let Some(l) = &s.language {
             let _ = write!(m, " lang=\"{}\"", xml(&language_tag(l)));

@@ -173,10 +173,10 @@ pub fn plan_segments(reference: &TrackIndex, target: Duration) -> SegmentPlan {
         let last_start = starts.last().map_or(i64::MIN, |l| l.1);
         if pts >= boundary && pts > last_start {
             starts.push((i, pts));
-            // Skip the boundaries a long GOP has run past.
-            while boundary <= pts {
-                boundary = boundary.saturating_add(target_ticks);
-            }
+            // Skip the boundaries a long GOP has run past, in one step: a damaged file's
+            // timestamps can jump by years, which is billions of boundaries.
+            let passed = pts.saturating_sub(boundary) / target_ticks + 1;
+            boundary = boundary.saturating_add(passed.saturating_mul(target_ticks));
         }
     }
     // Segment 0's start: the earliest presentation among its samples.
