@@ -1,8 +1,13 @@
-// The Marquee JSON API (same origin). The bearer token lives in localStorage for now;
-// a cookie session replaces it with the accounts work.
+// The Marquee JSON API (same origin). The session lives in an HttpOnly cookie the page cannot
+// read; every request that changes something echoes the CSRF cookie in X-CSRF-Token. The user
+// kept in localStorage is only a hint for drawing the header before /me answers.
 
 export interface User { id: number; username: string; is_admin: boolean; disabled?: boolean; created_at?: number }
-export interface LoginResponse { token: string; user: User; expires_at: number | string }
+export interface LoginResponse { csrf_token?: string; user: User; expires_at: number | string }
+export interface SessionView {
+  id: number; device?: string | null; kind: string; address?: string | null;
+  created_at: number; last_seen: number; expires_at: number; current: boolean;
+}
 export interface Page<T> { items: T[]; total: number }
 export interface TitleSummary {
   id: number; kind: string; title: string; year?: number | null; synopsis?: string | null;
@@ -48,7 +53,6 @@ export interface Playback {
 }
 export interface ListParams { q?: string; genre?: string; year?: number; sort?: "title" | "year" | "added"; order?: "asc" | "desc"; offset?: number; limit?: number }
 
-const TOKEN_KEY = "marquee.token";
 const USER_KEY = "marquee.user";
 
 export class ApiError extends Error {
@@ -56,28 +60,32 @@ export class ApiError extends Error {
 }
 
 export const session = {
-  get token(): string | null { return localStorage.getItem(TOKEN_KEY); },
+  /** Whether this browser signed in (the cookie itself is HttpOnly; a 401 clears this). */
+  get signedIn(): boolean { return this.user !== null; },
   get user(): User | null {
     try { return JSON.parse(localStorage.getItem(USER_KEY) ?? "null") as User | null; } catch { return null; }
   },
-  set(token: string, user: User) { localStorage.setItem(TOKEN_KEY, token); localStorage.setItem(USER_KEY, JSON.stringify(user)); },
   setUser(user: User) { localStorage.setItem(USER_KEY, JSON.stringify(user)); },
-  clear() { localStorage.removeItem(TOKEN_KEY); localStorage.removeItem(USER_KEY); },
+  clear() { localStorage.removeItem(USER_KEY); localStorage.removeItem("marquee.token"); },
 };
+
+function csrfToken(): string | null {
+  const m = document.cookie.match(/(?:^|;\s*)marquee_csrf=([^;]*)/);
+  return m && m[1] ? decodeURIComponent(m[1]) : null;
+}
 
 /** Called on any 401: the app sends the user to the sign-in page. */
 let onUnauthorized: () => void = () => {};
 export function setUnauthorizedHandler(fn: () => void) { onUnauthorized = fn; }
 
-export function authHeaders(): HeadersInit {
-  const t = session.token;
-  return t ? { authorization: `Bearer ${t}` } : {};
-}
-
 export async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  const headers: Record<string, string> = { accept: "application/json", ...(authHeaders() as Record<string, string>) };
+  const headers: Record<string, string> = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+  const csrf = csrfToken();
+  if (method !== "GET" && method !== "HEAD" && csrf) headers["x-csrf-token"] = csrf;
+  const res = await fetch(path, {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal, credentials: "same-origin",
+  });
   if (res.status === 401 && !path.endsWith("/auth/login")) {
     session.clear();
     onUnauthorized();
@@ -95,6 +103,14 @@ export async function request<T>(method: string, path: string, body?: unknown, s
   return (await res.json()) as T;
 }
 
+/** A short name for this browser, shown in the list of devices. */
+function browserName(): string {
+  const ua = navigator.userAgent;
+  const browser = /Firefox\//.test(ua) ? "Firefox" : /Edg\//.test(ua) ? "Edge" : /Chrome\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : "Browser";
+  const os = /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Mac OS X/.test(ua) ? "macOS" : /Windows/.test(ua) ? "Windows" : /Linux/.test(ua) ? "Linux" : "";
+  return os ? `${browser} on ${os}` : browser;
+}
+
 const get = <T>(path: string, signal?: AbortSignal) => request<T>("GET", path, undefined, signal);
 
 function qs(p: Record<string, unknown>): string {
@@ -105,7 +121,11 @@ function qs(p: Record<string, unknown>): string {
 }
 
 export const api = {
-  login: (username: string, password: string) => request<LoginResponse>("POST", "/api/v1/auth/login", { username, password }),
+  login: (username: string, password: string) =>
+    request<LoginResponse>("POST", "/api/v1/auth/login", { username, password, cookie: true, device: browserName() }),
+  sessions: (s?: AbortSignal) => get<SessionView[]>("/api/v1/me/sessions", s),
+  revokeSession: (id: number) => request<void>("DELETE", `/api/v1/me/sessions/${id}`),
+  signOutEverywhere: () => request<{ revoked: number }>("DELETE", "/api/v1/me/sessions"),
   logout: () => request<void>("POST", "/api/v1/auth/logout", {}),
   /** GET /me answers {"user", "session"}; a bare user is accepted too. */
   me: async (s?: AbortSignal): Promise<User> => {

@@ -3,7 +3,6 @@
 // MAX_PARALLEL at a time, nearest-first; every image sits in a fixed-ratio box with a
 // placeholder colour, so nothing shifts when it arrives.
 
-import { authHeaders } from "./api";
 
 const MAX_PARALLEL = 6;
 const CACHE_LIMIT = 400;
@@ -49,7 +48,7 @@ async function fetchBlob(url: string): Promise<string | null> {
   if (!p) {
     p = (async () => {
       try {
-        const res = await fetch(url, { headers: authHeaders() });
+        const res = await fetch(url, { credentials: "same-origin" });
         if (!res.ok) return null;
         const blob = await res.blob();
         const b = URL.createObjectURL(blob);

@@ -79,7 +79,7 @@ async function render() {
 
   const path = location.pathname;
   const m = match(path);
-  if (!session.token && path !== "/login") {
+  if (!session.signedIn && path !== "/login") {
     const next = path + location.search;
     navigate(`/login${next !== "/" ? `?next=${encodeURIComponent(next)}` : ""}`, { replace: true });
     return;
@@ -131,6 +131,6 @@ installSpatialNavigation();
 void render();
 
 // Refresh who we are in the background (role changes, expired sessions).
-if (session.token) {
+if (session.signedIn) {
   api.me().then((u) => { session.setUser(u); updateHeader(); }).catch(() => {});
 }

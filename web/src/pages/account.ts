@@ -48,9 +48,41 @@ export function accountPage(main: HTMLElement, ctx: PageContext) {
     }
   });
 
+  // Devices: every session of this account, each can be signed out; or all at once.
+  const devices = h("ul", { class: "device-list", id: "devices" });
+  const devMsg = h("p", { class: "form-msg", role: "status", "aria-live": "polite" });
+  const when = (t: number) => new Date(t * 1000).toLocaleString();
+  const loadDevices = () => api.sessions(ctx.signal).then((list) => {
+    devices.replaceChildren(...list.map((s) => {
+      const row = h("li", { class: "device" },
+        h("span", { class: "device-name" }, s.device || (s.kind === "cookie" ? "Web browser" : "App or script")),
+        h("span", { class: "hint" }, `${s.current ? "This device · " : ""}last used ${when(s.last_seen)}${s.address ? ` from ${s.address}` : ""}`),
+      );
+      if (!s.current) {
+        const out = h("button", { class: "btn", type: "button", "aria-label": `Sign out ${s.device ?? "this device"}` }, "Sign out");
+        out.addEventListener("click", async () => {
+          out.disabled = true;
+          try { await api.revokeSession(s.id); row.remove(); } catch (err) { devMsg.textContent = err instanceof Error ? err.message : String(err); out.disabled = false; }
+        });
+        row.append(out);
+      }
+      return row;
+    }));
+  }).catch((err) => { devMsg.textContent = err instanceof Error ? err.message : String(err); });
+  void loadDevices();
+  const everywhere = h("button", { class: "btn", type: "button", id: "sign-out-everywhere" }, "Sign out everywhere");
+  everywhere.addEventListener("click", async () => {
+    everywhere.disabled = true;
+    try { await api.signOutEverywhere(); } catch { /* this session ends too */ }
+    session.clear();
+    navigate("/login", { replace: true });
+  });
+
   main.append(h("div", { class: "page narrow" },
     h("h1", null, "Account"),
     h("section", { class: "card-panel", "aria-label": "Signed in as" }, who, h("div", { class: "actions" }, signOut)),
+    h("section", { class: "card-panel", "aria-labelledby": "dev-h" },
+      h("h2", { id: "dev-h" }, "Your devices"), devices, devMsg, h("div", { class: "actions" }, everywhere)),
     form,
   ));
 }

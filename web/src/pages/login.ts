@@ -7,7 +7,7 @@ export function loginPage(main: HTMLElement, ctx: PageContext) {
   main.className = "login-bg";
   const next = ctx.query.get("next");
   const safeNext = next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login") ? next : "/";
-  if (session.token) { navigate(safeNext, { replace: true }); return; }
+  if (session.signedIn) { navigate(safeNext, { replace: true }); return; }
 
   const error = h("p", { class: "form-error", role: "alert", hidden: true });
   const user = h("input", { id: "login-user", name: "username", autocomplete: "username", required: true, autocapitalize: "none", spellcheck: "false" });
@@ -34,7 +34,7 @@ export function loginPage(main: HTMLElement, ctx: PageContext) {
     submit.textContent = "Signing in…";
     try {
       const res = await api.login(user.value.trim(), pass.value);
-      session.set(res.token, res.user);
+      session.setUser(res.user);
       navigate(safeNext, { replace: true });
     } catch (err) {
       error.textContent = err instanceof ApiError && err.status === 401 ? "That user name and password do not match." : err instanceof Error ? err.message : String(err);
