@@ -6,8 +6,8 @@ use std::io::Cursor;
 use std::time::Duration;
 
 use marquee_media::{
-    build_index, dash_mpd, hls_master, init_segment, media_segment, plan_segments, probe,
-    subtitle, ProbeOptions, SampleIndex, UrlOptions,
+    build_index, dash_mpd, hls_master, init_segment, media_segment, plan_segments, probe, subtitle,
+    ProbeOptions, SampleIndex, UrlOptions,
 };
 
 pub fn run(data: &[u8]) {

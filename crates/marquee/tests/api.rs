@@ -16,10 +16,17 @@ async fn health_is_public_and_forged_tokens_are_refused() {
     let client = reqwest::Client::new();
     let health = client.get(server.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let anonymous = client.get(server.url("/api/v1/series")).send().await.unwrap();
+    let anonymous = client
+        .get(server.url("/api/v1/series"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status(), 401);
     let body: serde_json::Value = anonymous.json().await.unwrap();
-    assert!(body["error"].as_str().unwrap().contains("sign in"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("sign in"),
+        "{body}"
+    );
     // A forged token is refused the same way.
     let resp = client
         .get(server.url("/api/v1/series"))

@@ -407,3 +407,54 @@ async fn subtitles_are_served_as_webvtt() {
         .unwrap();
     assert_eq!(missing.status(), 404);
 }
+
+/// Rotating the signing key keeps links already handed out working (a viewer mid-film is not cut
+/// off), while new links use the new key.
+#[tokio::test]
+async fn playback_key_rotation_keeps_current_viewers() {
+    let data = tempfile::tempdir().unwrap();
+    let media = tempfile::tempdir().unwrap();
+    place(media.path(), "Movies/Phi (2007)/Phi (2007).mp4", "tiny.mp4");
+    let server = Server::start(
+        data.path(),
+        &["--media", media.path().to_str().unwrap(), "--no-watch"],
+    );
+    let api = server.admin().await;
+    server.wait_for_scan(&api).await;
+    let id = api.get("/api/v1/movies").await["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let before = api.get(&format!("/api/v1/items/{id}/playback")).await;
+    let old_url = server.url(before["hls"].as_str().unwrap());
+    assert!(before["hls"].as_str().unwrap().contains("/1-"), "{before}");
+
+    let rotated = api
+        .post("/api/v1/admin/playback-keys/rotate", serde_json::json!({}))
+        .await;
+    assert_eq!(rotated.status(), 200);
+    assert_eq!(
+        rotated.json::<serde_json::Value>().await.unwrap()["key_id"],
+        2
+    );
+
+    let client = reqwest::Client::new();
+    assert_eq!(client.get(&old_url).send().await.unwrap().status(), 200);
+    let after = api.get(&format!("/api/v1/items/{id}/playback")).await;
+    let new_path = after["hls"].as_str().unwrap();
+    assert!(new_path.contains("/2-"), "{after}");
+    assert_eq!(
+        client
+            .get(server.url(new_path))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let log = api.get("/api/v1/admin/audit").await;
+    assert!(log
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "playback_key_rotated"));
+}

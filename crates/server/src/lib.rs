@@ -58,7 +58,7 @@ impl AppState {
             .iter()
             .filter_map(|r| r.canonicalize().ok())
             .collect();
-        let signer = signing::Signer::load_or_create(&data.join("secret.key"))?;
+        let signer = signing::Signer::load_or_create(&data.join("playback-keys"))?;
         let packaging = packaging::PackagingCache::new(
             data.join("index"),
             std::time::Duration::from_secs(DEFAULT_SEGMENT_SECS),

@@ -17,7 +17,7 @@ use crate::api::{admin, auth, catalog, playback};
         catalog::item_detail, catalog::artwork, catalog::list_people, catalog::person_detail, catalog::genres,
         playback::direct, playback::playback_info,
         admin::libraries, admin::scan_status, admin::start_scan, admin::failures, admin::list_users, admin::create_user,
-        admin::change_user, admin::reset_password, admin::audit_log,
+        admin::change_user, admin::reset_password, admin::audit_log, admin::rotate_playback_key,
     ),
     modifiers(&BearerAuth),
     tags((name = "auth"), (name = "catalog"), (name = "playback"), (name = "admin"), (name = "health"))

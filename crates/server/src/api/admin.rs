@@ -309,3 +309,36 @@ pub fn validate_username(name: &str) -> ApiResult<&str> {
     }
     Ok(name)
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RotatedKey {
+    /// The id of the key that signs playback links from now on.
+    pub key_id: u32,
+}
+
+/// Rotates the key that signs playback URLs. Links signed with the previous key keep working until
+/// they expire (6 h), so nobody watching is cut off; after that the old key is forgotten.
+#[utoipa::path(post, path = "/api/v1/admin/playback-keys/rotate", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = RotatedKey), (status = 403, body = ErrorBody)))]
+pub async fn rotate_playback_key(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    ClientAddress(address): ClientAddress,
+) -> ApiResult<Json<RotatedKey>> {
+    let signer = state.signer.clone();
+    let key_id = tokio::task::spawn_blocking(move || signer.rotate(crate::unix_now()))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::internal(format!("cannot write the new key: {e}")))?;
+    let detail = serde_json::json!({ "key_id": key_id });
+    audit(
+        &state,
+        &admin,
+        &address,
+        "playback_key_rotated",
+        None,
+        Some(detail),
+    )
+    .await?;
+    Ok(Json(RotatedKey { key_id }))
+}

@@ -45,6 +45,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}", patch(admin::change_user))
         .route("/admin/users/{id}/password", post(admin::reset_password))
         .route("/admin/audit", get(admin::audit_log))
+        .route(
+            "/admin/playback-keys/rotate",
+            post(admin::rotate_playback_key),
+        )
 }
 
 /// `/stream/…`: signed URLs for players, readable from any origin.
