@@ -6,7 +6,13 @@ use std::path::PathBuf;
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let dist = manifest.join("../../web/dist");
-    println!("cargo:rerun-if-changed={}", dist.display());
+    // A path that does not exist makes cargo rerun this script (and relink) on every build:
+    // without a built app, watch `web/` instead, which changes when `dist/` appears.
+    if dist.exists() {
+        println!("cargo:rerun-if-changed={}", dist.display());
+    } else {
+        println!("cargo:rerun-if-changed={}", manifest.join("../../web").display());
+    }
     println!("cargo:rerun-if-changed=build.rs");
     let dir = if dist.join("index.html").is_file() {
         dist
