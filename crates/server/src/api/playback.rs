@@ -292,7 +292,7 @@ pub async fn stream(
     let text = |body: String, content_type: &'static str, tag: &str| SliceBody {
         source: real.clone(),
         etag: format!("\"{}-{tag}\"", file.fingerprint),
-        slices: vec![marquee_media::Slice::Bytes(body.into_bytes())],
+        slices: vec![marquee_media::Slice::Bytes(body.into_bytes())].into(),
         content_type,
         // Manifests are small and cheap; let players revalidate them.
         cache_control: "private, max-age=60",
@@ -324,7 +324,7 @@ pub async fn stream(
             let segment = |tag: String, slices: Vec<marquee_media::Slice>| SliceBody {
                 source: real.clone(),
                 etag: format!("\"{}-{track_id}-{tag}\"", file.fingerprint),
-                slices,
+                slices: slices.into(),
                 content_type: if track.kind == TrackKind::Audio {
                     "audio/mp4"
                 } else {
