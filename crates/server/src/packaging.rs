@@ -1,12 +1,17 @@
-//! Per-file packaging state for HLS/DASH: the sample index (built once, kept on disk in the data
-//! folder by file fingerprint), the segment plan and the manifests, cached for recent files.
+//! Per-file packaging state for HLS/DASH and the progressive MP4: the sample index (built once,
+//! kept on disk in the data folder by file fingerprint), the segment plan and the manifests, cached
+//! for recent files, and the progressive MP4's header once it has been asked for.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use marquee_media::{dash_mpd, hls_master, plan_segments, SampleIndex, SegmentPlan, UrlOptions};
+use marquee_media::{
+    dash_mpd, hls_master, plan_segments, progressive_mp4, progressive_tracks, ProgressiveMp4,
+    SampleIndex, SegmentPlan, UrlOptions,
+};
+use tokio::sync::OnceCell;
 
 /// What playback of one file needs, computed once.
 pub struct Packaged {
@@ -16,6 +21,32 @@ pub struct Packaged {
     pub plan: SegmentPlan,
     pub master: String,
     pub mpd: String,
+    /// Why there is no progressive MP4 of the file, if there is none (cheap to know).
+    pub no_progressive: Option<String>,
+    /// The progressive MP4, built on first request: its `moov` is a few MB and ~100 ms of work
+    /// for a 2-hour film, too much to repeat for every range request, and not worth holding for
+    /// files that are only streamed.
+    progressive: OnceCell<Arc<ProgressiveMp4>>,
+}
+
+impl Packaged {
+    /// The progressive MP4 of the file (built off the async threads, once).
+    pub async fn progressive(self: &Arc<Self>) -> Result<Arc<ProgressiveMp4>, String> {
+        if let Some(why) = &self.no_progressive {
+            return Err(why.clone());
+        }
+        let me = self.clone();
+        self.progressive
+            .get_or_try_init(|| async move {
+                tokio::task::spawn_blocking(move || progressive_mp4(&me.index))
+                    .await
+                    .map_err(|e| format!("building the MP4 failed: {e}"))?
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .await
+            .cloned()
+    }
 }
 
 /// Files packaged recently, so that segment requests do not rebuild the plan.
@@ -25,7 +56,8 @@ pub struct PackagingCache {
     recent: Mutex<VecDeque<Arc<Packaged>>>,
 }
 
-/// How many files keep their index in memory (a 2-hour film's index is ~25 MB).
+/// How many files keep their index in memory (a 2-hour film's index is ~25 MB, plus up to ~7 MB
+/// for its progressive MP4 header once that has been asked for).
 const RECENT: usize = 8;
 
 impl PackagingCache {
@@ -66,6 +98,7 @@ impl PackagingCache {
             let urls = UrlOptions::default();
             let master = hls_master(&index, &plan, &urls);
             let mpd = dash_mpd(&index, &plan, &urls);
+            let no_progressive = progressive_tracks(&index).err().map(|e| e.to_string());
             Ok(Packaged {
                 source: source_owned,
                 fingerprint: fp,
@@ -73,6 +106,8 @@ impl PackagingCache {
                 plan,
                 master,
                 mpd,
+                no_progressive,
+                progressive: OnceCell::new(),
             })
         })
         .await
