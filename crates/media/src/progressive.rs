@@ -407,14 +407,19 @@ pub fn progressive_mp4(index: &SampleIndex) -> Result<ProgressiveMp4, PackageErr
             rescale(origin.0, ts, origin.1, false) as i64
         };
         let p = start.max(o);
-        let empty = rescale(i128::from(p - o), i128::from(MOVIE_TIMESCALE), ts, false) as u64;
+        let empty = rescale(
+            i128::from(p) - i128::from(o),
+            i128::from(MOVIE_TIMESCALE),
+            ts,
+            false,
+        ) as u64;
         let shown = rescale(
             i128::from(end.saturating_sub(p)),
             i128::from(MOVIE_TIMESCALE),
             ts,
             true,
         ) as u64;
-        let media_time = p - d0;
+        let media_time = p.saturating_sub(d0);
         let mut edits = Vec::new();
         if empty > 0 {
             edits.push(Edit::Empty { duration: empty });
@@ -437,8 +442,8 @@ pub fn progressive_mp4(index: &SampleIndex) -> Result<ProgressiveMp4, PackageErr
             },
             alternate_group: u16::from(audio && audio_count > 1),
             edits,
-            movie_duration: empty + shown,
-            media_duration: t.samples.iter().map(|s| u64::from(s.duration)).sum(),
+            movie_duration: empty.saturating_add(shown),
+            media_duration: decode_durations(&t.samples).map(u64::from).sum(),
             chunk_sizes,
         });
     }
@@ -600,10 +605,23 @@ fn runs<T: PartialEq + Copy>(values: impl Iterator<Item = T>) -> Vec<(u32, T)> {
     out
 }
 
+/// The `stts` duration of each sample: the gap to the next decode time (so
+/// that a gap in the index, such as a jump between fragments, stays in the
+/// file), and for the last sample its own duration.
+fn decode_durations(samples: &[crate::Sample]) -> impl Iterator<Item = u32> + '_ {
+    samples
+        .iter()
+        .enumerate()
+        .map(|(i, s)| match samples.get(i + 1) {
+            Some(next) => u32::try_from(next.dts.saturating_sub(s.dts).max(0)).unwrap_or(u32::MAX),
+            None => s.duration,
+        })
+}
+
 /// `stts`, `ctts`, `stss`, `stsz` and `stsc` of one track.
 fn sample_tables(o: &mut Vec<u8>, l: &Layout) {
     let samples = &l.track.samples;
-    let stts = runs(samples.iter().map(|s| s.duration));
+    let stts = runs(decode_durations(samples));
     full(o, b"stts", 0, 0, |o| {
         u32be(o, stts.len() as u32);
         for (n, d) in &stts {

@@ -775,6 +775,9 @@ fn damaged_files_do_not_panic() {
                     let _ = media_segment(t, &plan, n, 1);
                 }
             }
+            if let Ok(mp4) = progressive_mp4(&index) {
+                assert_eq!(total_len(&mp4.slices(&index)), mp4.len());
+            }
         }
     }
 }
