@@ -11,7 +11,10 @@ fn main() {
     if dist.exists() {
         println!("cargo:rerun-if-changed={}", dist.display());
     } else {
-        println!("cargo:rerun-if-changed={}", manifest.join("../../web").display());
+        println!(
+            "cargo:rerun-if-changed={}",
+            manifest.join("../../web").display()
+        );
     }
     println!("cargo:rerun-if-changed=build.rs");
     let dir = if dist.join("index.html").is_file() {

@@ -458,3 +458,154 @@ async fn playback_key_rotation_keeps_current_viewers() {
         .iter()
         .any(|e| e["action"] == "playback_key_rotated"));
 }
+
+/// Top-level box types of an MP4 in memory (64-bit sizes understood).
+fn top_level_boxes(bytes: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut p = 0usize;
+    while p + 8 <= bytes.len() {
+        let mut size = u64::from(u32::from_be_bytes(bytes[p..p + 4].try_into().unwrap()));
+        if size == 1 {
+            size = u64::from_be_bytes(bytes[p + 8..p + 16].try_into().unwrap());
+        }
+        out.push(String::from_utf8_lossy(&bytes[p + 4..p + 8]).to_string());
+        assert!(size >= 8, "box of {size} bytes at {p}");
+        p += size as usize;
+    }
+    assert_eq!(p, bytes.len(), "boxes do not add up to the file");
+    out
+}
+
+#[tokio::test]
+async fn progressive_mp4_of_a_matroska_file() {
+    let data = tempfile::tempdir().unwrap();
+    let media = tempfile::tempdir().unwrap();
+    place(
+        media.path(),
+        "Movies/Tau (2010)/Tau (2010).mkv",
+        "h264_aac_subs.mkv",
+    );
+    place(
+        media.path(),
+        "Movies/Upsilon (2011)/Upsilon (2011).mkv",
+        "hevc_ac3.mkv",
+    );
+    let server = Server::start(
+        data.path(),
+        &["--media", media.path().to_str().unwrap(), "--no-watch"],
+    );
+    let api = server.admin().await;
+    server.wait_for_scan(&api).await;
+    let movies = api.get("/api/v1/movies").await;
+    let id_of = |t: &str| {
+        movies["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["title"] == t)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let info = api
+        .get(&format!("/api/v1/items/{}/playback", id_of("Tau")))
+        .await;
+    let url = server.url(info["progressive"].as_str().expect("a progressive URL"));
+    assert!(url.ends_with("/file.mp4"), "{url}");
+    // `download` stays the original file.
+    assert!(
+        info["download"]
+            .as_str()
+            .unwrap()
+            .ends_with("/direct?download=true"),
+        "{info}"
+    );
+    let client = reqwest::Client::new();
+
+    let full = client.get(&url).send().await.unwrap();
+    assert_eq!(full.status(), 200);
+    assert_eq!(full.headers()["content-type"], "video/mp4");
+    assert_eq!(full.headers()["accept-ranges"], "bytes");
+    assert_eq!(full.headers()["cache-control"], "private, max-age=3600");
+    let etag = full.headers()["etag"].to_str().unwrap().to_string();
+    assert!(etag.contains("-progressive-"), "{etag}");
+    let length: usize = full.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body = full.bytes().await.unwrap();
+    assert_eq!(body.len(), length);
+    assert_eq!(top_level_boxes(&body), ["ftyp", "moov", "mdat"]);
+
+    let range = |r: String| client.get(&url).header("range", r).send();
+    let part = range("bytes=1000-1999".into()).await.unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(
+        part.headers()["content-range"],
+        format!("bytes 1000-1999/{length}").as_str()
+    );
+    assert_eq!(part.bytes().await.unwrap(), body.slice(1000..2000));
+    // Across the end of the generated header into the media, and the tail.
+    let size_at = |p: usize| u32::from_be_bytes(body[p..p + 4].try_into().unwrap()) as usize;
+    let ftyp_end = size_at(0);
+    let header_end = ftyp_end + size_at(ftyp_end) + 8; // ftyp, moov, mdat header
+    assert_eq!(&body[header_end - 4..header_end], b"mdat");
+    let (a, b) = (header_end - 5, header_end + 70_000);
+    let across = range(format!("bytes={a}-{b}")).await.unwrap();
+    assert_eq!(across.status(), 206);
+    assert_eq!(across.bytes().await.unwrap(), body.slice(a..b + 1));
+    let tail = range("bytes=-777".into()).await.unwrap();
+    assert_eq!(tail.bytes().await.unwrap(), body.slice(length - 777..));
+    let past = range(format!("bytes={length}-")).await.unwrap();
+    assert_eq!(past.status(), 416);
+
+    let head = client.head(&url).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(
+        head.headers()["content-length"],
+        length.to_string().as_str()
+    );
+    assert!(head.bytes().await.unwrap().is_empty());
+    let again = client
+        .get(&url)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    let download = client
+        .get(format!("{url}?download=true"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        download.headers()["content-disposition"],
+        "attachment; filename=\"Tau (2010).mp4\""
+    );
+    assert_eq!(download.bytes().await.unwrap(), body);
+
+    // ffmpeg decodes the download without an error, every frame of the source; and reads the
+    // URL itself like any player.
+    let file = data.path().join("tau.mp4");
+    std::fs::write(&file, &body).unwrap();
+    let file = file.to_str().unwrap();
+    ffmpeg_plays(file);
+    let expected = video_frames(fixture("h264_aac_subs.mkv").to_str().unwrap());
+    assert_eq!(video_frames(file), expected);
+    assert_eq!(video_frames(&url), expected);
+
+    // HEVC + AC-3: no progressive MP4 offered, and the URL says why.
+    let id = id_of("Upsilon");
+    let info = api.get(&format!("/api/v1/items/{id}/playback")).await;
+    assert!(info.get("progressive").is_none(), "{info}");
+    let hls = info["hls"].as_str().unwrap();
+    let none = client
+        .get(server.url(&hls.replace("master.m3u8", "file.mp4")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 404);
+    let why: serde_json::Value = none.json().await.unwrap();
+    assert!(why["error"].as_str().unwrap().contains("HEVC"), "{why}");
+}

@@ -56,6 +56,9 @@ pub enum PackageError {
     Unsupported { track_id: u32, reason: String },
     #[error("segment {0} does not exist")]
     NoSuchSegment(usize),
+    /// No progressive MP4 can be made of the file (see [`crate::progressive`]).
+    #[error("no progressive MP4 of this file: {0}")]
+    NotProgressive(String),
 }
 
 /// Total length of a segment made of `slices`.
@@ -97,7 +100,7 @@ pub fn write_slices<R: Read + Seek, W: Write>(
 // ---- box building -------------------------------------------------------------
 
 /// Appends a box: reserves the size, lets `f` write the body, patches the size.
-fn bx(out: &mut Vec<u8>, typ: &[u8; 4], f: impl FnOnce(&mut Vec<u8>)) {
+pub(crate) fn bx(out: &mut Vec<u8>, typ: &[u8; 4], f: impl FnOnce(&mut Vec<u8>)) {
     let start = out.len();
     out.extend_from_slice(&[0, 0, 0, 0]);
     out.extend_from_slice(typ);
@@ -107,7 +110,13 @@ fn bx(out: &mut Vec<u8>, typ: &[u8; 4], f: impl FnOnce(&mut Vec<u8>)) {
 }
 
 /// Appends a full box (version + flags first).
-fn full(out: &mut Vec<u8>, typ: &[u8; 4], version: u8, flags: u32, f: impl FnOnce(&mut Vec<u8>)) {
+pub(crate) fn full(
+    out: &mut Vec<u8>,
+    typ: &[u8; 4],
+    version: u8,
+    flags: u32,
+    f: impl FnOnce(&mut Vec<u8>),
+) {
     bx(out, typ, |o| {
         o.push(version);
         o.extend_from_slice(&flags.to_be_bytes()[1..]);
@@ -115,17 +124,17 @@ fn full(out: &mut Vec<u8>, typ: &[u8; 4], version: u8, flags: u32, f: impl FnOnc
     });
 }
 
-fn u16be(o: &mut Vec<u8>, v: u16) {
+pub(crate) fn u16be(o: &mut Vec<u8>, v: u16) {
     o.extend_from_slice(&v.to_be_bytes());
 }
 
-fn u32be(o: &mut Vec<u8>, v: u32) {
+pub(crate) fn u32be(o: &mut Vec<u8>, v: u32) {
     o.extend_from_slice(&v.to_be_bytes());
 }
 
-const MATRIX: [u32; 9] = [0x0001_0000, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000];
+pub(crate) const MATRIX: [u32; 9] = [0x0001_0000, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000];
 
-fn language_code(lang: Option<&str>) -> u16 {
+pub(crate) fn language_code(lang: Option<&str>) -> u16 {
     let l = lang.unwrap_or("und").as_bytes();
     match l {
         [a, b, c] if l.iter().all(u8::is_ascii_lowercase) => {
@@ -162,83 +171,27 @@ pub fn init_segment(track: &TrackIndex) -> Result<Vec<u8>, PackageError> {
         o.extend_from_slice(b"iso6cmfcmp41");
     });
     bx(&mut o, b"moov", |o| {
-        full(o, b"mvhd", 0, 0, |o| {
-            u32be(o, 0); // creation
-            u32be(o, 0); // modification
-            u32be(o, track.timescale);
-            u32be(o, 0); // duration: unknown / fragments
-            u32be(o, 0x0001_0000); // rate
-            u16be(o, 0x0100); // volume
-            o.extend_from_slice(&[0; 10]);
-            MATRIX.iter().for_each(|&m| u32be(o, m));
-            o.extend_from_slice(&[0; 24]);
-            u32be(o, track.track_id.saturating_add(1));
-        });
+        // Durations unknown: the media is in fragments.
+        mvhd(o, track.timescale, 0, track.track_id.saturating_add(1));
         bx(o, b"trak", |o| {
-            full(o, b"tkhd", 0, 0x3, |o| {
-                u32be(o, 0);
-                u32be(o, 0);
-                u32be(o, track.track_id);
-                u32be(o, 0);
-                u32be(o, 0); // duration
-                o.extend_from_slice(&[0; 8]);
-                u16be(o, 0); // layer
-                u16be(o, 0); // alternate group
-                u16be(o, if video { 0 } else { 0x0100 });
-                u16be(o, 0);
-                MATRIX.iter().for_each(|&m| u32be(o, m));
-                u32be(o, if video { c.width << 16 } else { 0 });
-                u32be(o, if video { c.height << 16 } else { 0 });
-            });
+            tkhd(o, TKHD_ENABLED | TKHD_IN_MOVIE, track.track_id, 0, 0, track);
             let media_time = Shifts::of(track).media_time();
             if media_time > 0 {
                 // One edit over the whole (fragmented: duration 0) media,
                 // starting media_time ticks in.
-                bx(o, b"edts", |o| {
-                    full(o, b"elst", 0, 0, |o| {
-                        u32be(o, 1);
-                        u32be(o, 0);
-                        u32be(
-                            o,
-                            u32::try_from(media_time)
-                                .unwrap_or(i32::MAX as u32)
-                                .min(i32::MAX as u32),
-                        );
-                        u32be(o, 0x0001_0000);
-                    });
-                });
+                edts(
+                    o,
+                    &[Edit::Media {
+                        duration: 0,
+                        media_time,
+                    }],
+                );
             }
             bx(o, b"mdia", |o| {
-                full(o, b"mdhd", 0, 0, |o| {
-                    u32be(o, 0);
-                    u32be(o, 0);
-                    u32be(o, track.timescale);
-                    u32be(o, 0);
-                    u16be(o, language_code(track.language.as_deref()));
-                    u16be(o, 0);
-                });
-                full(o, b"hdlr", 0, 0, |o| {
-                    u32be(o, 0);
-                    o.extend_from_slice(if video { b"vide" } else { b"soun" });
-                    o.extend_from_slice(&[0; 12]);
-                    o.extend_from_slice(if video {
-                        b"VideoHandler\0"
-                    } else {
-                        b"SoundHandler\0"
-                    });
-                });
+                mdhd(o, track, 0);
+                hdlr(o, video);
                 bx(o, b"minf", |o| {
-                    if video {
-                        full(o, b"vmhd", 0, 1, |o| o.extend_from_slice(&[0; 8]));
-                    } else {
-                        full(o, b"smhd", 0, 0, |o| o.extend_from_slice(&[0; 4]));
-                    }
-                    bx(o, b"dinf", |o| {
-                        full(o, b"dref", 0, 0, |o| {
-                            u32be(o, 1);
-                            full(o, b"url ", 0, 1, |_| {});
-                        });
-                    });
+                    media_header_and_dinf(o, video);
                     bx(o, b"stbl", |o| {
                         full(o, b"stsd", 0, 0, |o| {
                             u32be(o, 1);
@@ -268,7 +221,157 @@ pub fn init_segment(track: &TrackIndex) -> Result<Vec<u8>, PackageError> {
     Ok(o)
 }
 
-fn sample_entry(o: &mut Vec<u8>, track: &TrackIndex) {
+pub(crate) const TKHD_ENABLED: u32 = 0x1;
+pub(crate) const TKHD_IN_MOVIE: u32 = 0x2;
+
+/// `mvhd`; version 1 only when the duration needs 64 bits.
+pub(crate) fn mvhd(o: &mut Vec<u8>, timescale: u32, duration: u64, next_track_id: u32) {
+    let v1 = duration > u64::from(u32::MAX);
+    full(o, b"mvhd", u8::from(v1), 0, |o| {
+        if v1 {
+            o.extend_from_slice(&[0; 16]); // creation, modification
+            u32be(o, timescale);
+            o.extend_from_slice(&duration.to_be_bytes());
+        } else {
+            o.extend_from_slice(&[0; 8]);
+            u32be(o, timescale);
+            u32be(o, duration as u32);
+        }
+        u32be(o, 0x0001_0000); // rate
+        u16be(o, 0x0100); // volume
+        o.extend_from_slice(&[0; 10]);
+        MATRIX.iter().for_each(|&m| u32be(o, m));
+        o.extend_from_slice(&[0; 24]);
+        u32be(o, next_track_id);
+    });
+}
+
+/// `tkhd` of `track` (size and volume from its kind and codec configuration),
+/// written with `track_id`; version 1 only when the duration needs 64 bits.
+pub(crate) fn tkhd(
+    o: &mut Vec<u8>,
+    flags: u32,
+    track_id: u32,
+    duration: u64,
+    alternate_group: u16,
+    track: &TrackIndex,
+) {
+    let video = track.kind == TrackKind::Video;
+    let c = &track.codec_config;
+    let v1 = duration > u64::from(u32::MAX);
+    full(o, b"tkhd", u8::from(v1), flags, |o| {
+        if v1 {
+            o.extend_from_slice(&[0; 16]);
+            u32be(o, track_id);
+            u32be(o, 0);
+            o.extend_from_slice(&duration.to_be_bytes());
+        } else {
+            o.extend_from_slice(&[0; 8]);
+            u32be(o, track_id);
+            u32be(o, 0);
+            u32be(o, duration as u32);
+        }
+        o.extend_from_slice(&[0; 8]);
+        u16be(o, 0); // layer
+        u16be(o, alternate_group);
+        u16be(o, if video { 0 } else { 0x0100 });
+        u16be(o, 0);
+        MATRIX.iter().for_each(|&m| u32be(o, m));
+        u32be(o, if video { c.width << 16 } else { 0 });
+        u32be(o, if video { c.height << 16 } else { 0 });
+    });
+}
+
+/// One entry of an edit list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Edit {
+    /// Nothing shown for `duration` (movie timescale).
+    Empty { duration: u64 },
+    /// The media from `media_time` (media timescale) on, for `duration`
+    /// (movie timescale; 0: all of it, as in fragmented files).
+    Media { duration: u64, media_time: i64 },
+}
+
+/// `edts` with an `elst` of `edits`; version 1 only when a value needs 64 bits.
+pub(crate) fn edts(o: &mut Vec<u8>, edits: &[Edit]) {
+    let parts = |e: &Edit| match *e {
+        Edit::Empty { duration } => (duration, -1i64),
+        Edit::Media {
+            duration,
+            media_time,
+        } => (duration, media_time.max(0)),
+    };
+    let v1 = edits
+        .iter()
+        .map(parts)
+        .any(|(d, t)| d > u64::from(u32::MAX) || t > i64::from(i32::MAX));
+    bx(o, b"edts", |o| {
+        full(o, b"elst", u8::from(v1), 0, |o| {
+            u32be(o, u32::try_from(edits.len()).unwrap_or(u32::MAX));
+            for (duration, media_time) in edits.iter().map(parts) {
+                if v1 {
+                    o.extend_from_slice(&duration.to_be_bytes());
+                    o.extend_from_slice(&media_time.to_be_bytes());
+                } else {
+                    u32be(o, duration as u32);
+                    o.extend_from_slice(&(media_time as i32).to_be_bytes());
+                }
+                u32be(o, 0x0001_0000); // rate 1.0
+            }
+        });
+    });
+}
+
+/// `mdhd` of `track` with its timescale and language; version 1 only when
+/// the duration needs 64 bits.
+pub(crate) fn mdhd(o: &mut Vec<u8>, track: &TrackIndex, duration: u64) {
+    let v1 = duration > u64::from(u32::MAX);
+    full(o, b"mdhd", u8::from(v1), 0, |o| {
+        if v1 {
+            o.extend_from_slice(&[0; 16]);
+            u32be(o, track.timescale);
+            o.extend_from_slice(&duration.to_be_bytes());
+        } else {
+            o.extend_from_slice(&[0; 8]);
+            u32be(o, track.timescale);
+            u32be(o, duration as u32);
+        }
+        u16be(o, language_code(track.language.as_deref()));
+        u16be(o, 0);
+    });
+}
+
+/// `hdlr` for a video or sound track.
+pub(crate) fn hdlr(o: &mut Vec<u8>, video: bool) {
+    full(o, b"hdlr", 0, 0, |o| {
+        u32be(o, 0);
+        o.extend_from_slice(if video { b"vide" } else { b"soun" });
+        o.extend_from_slice(&[0; 12]);
+        o.extend_from_slice(if video {
+            b"VideoHandler\0"
+        } else {
+            b"SoundHandler\0"
+        });
+    });
+}
+
+/// The start of `minf`: `vmhd` or `smhd`, and a `dinf` saying the media is in
+/// this file.
+pub(crate) fn media_header_and_dinf(o: &mut Vec<u8>, video: bool) {
+    if video {
+        full(o, b"vmhd", 0, 1, |o| o.extend_from_slice(&[0; 8]));
+    } else {
+        full(o, b"smhd", 0, 0, |o| o.extend_from_slice(&[0; 4]));
+    }
+    bx(o, b"dinf", |o| {
+        full(o, b"dref", 0, 0, |o| {
+            u32be(o, 1);
+            full(o, b"url ", 0, 1, |_| {});
+        });
+    });
+}
+
+pub(crate) fn sample_entry(o: &mut Vec<u8>, track: &TrackIndex) {
     let c = &track.codec_config;
     bx(o, &c.sample_entry, |o| {
         o.extend_from_slice(&[0; 6]);

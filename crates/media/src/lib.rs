@@ -21,9 +21,10 @@
 //! On top of probing sits the pure core of on-the-fly HLS/DASH packaging:
 //! [`index`] (per-sample index from the same tables), [`plan`] (segment cuts
 //! shared by all renditions), [`cmaf`] (fMP4 init and media segments as byte
-//! slices of the source) and [`manifest`] (HLS playlists, DASH MPD).  None of
-//! it does I/O beyond `Read + Seek` or knows about HTTP.  [`subtitle`] turns
-//! text subtitles, sidecar or embedded, into WebVTT.
+//! slices of the source), [`manifest`] (HLS playlists, DASH MPD) and
+//! [`progressive`] (one plain "moov first" MP4 of the whole file, also as
+//! slices).  None of it does I/O beyond `Read + Seek` or knows about HTTP.
+//! [`subtitle`] turns text subtitles, sidecar or embedded, into WebVTT.
 
 use std::io::{Read, Seek};
 use std::path::Path;
@@ -38,6 +39,7 @@ pub mod manifest;
 mod mkv;
 mod mp4;
 pub mod plan;
+pub mod progressive;
 mod source;
 pub mod subtitle;
 
@@ -47,6 +49,7 @@ pub use manifest::{
     dash_mpd, hls_master, hls_media_playlist, hls_subtitle_playlist, SubtitleRendition, UrlOptions,
 };
 pub use plan::{plan_segments, PlannedSegment, SegmentPlan};
+pub use progressive::{progressive_mp4, progressive_tracks, ProgressiveCursor, ProgressiveMp4};
 
 use source::Source;
 

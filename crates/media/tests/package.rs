@@ -19,7 +19,8 @@ use common::fixtures;
 use marquee_media::manifest::{segment_range, track_dir};
 use marquee_media::{
     build_index, build_index_path, dash_mpd, hls_master, hls_media_playlist, init_segment,
-    media_segment, plan_segments, write_slices, SampleIndex, SegmentPlan, TrackKind, UrlOptions,
+    media_segment, plan_segments, progressive_mp4, total_len, write_slices, SampleIndex,
+    SegmentPlan, TrackKind, UrlOptions,
 };
 
 /// Writes everything a server would serve for `src` into `dir`.
@@ -242,6 +243,119 @@ fn check(name: &str) {
         "{name}: EXTINF sum {extinf}"
     );
     let _ = fs::remove_dir_all(&dir);
+}
+
+/// Writes the progressive MP4 of `name` and checks it as a player would:
+/// `ftyp`, `moov`, `mdat` in that order and nothing else; ffmpeg decodes it
+/// without an error; the same video frames, duration and audio start as the
+/// source.
+fn check_progressive(name: &str) {
+    let src = fixtures().join(name);
+    let index = build_index_path(&src).unwrap_or_else(|e| panic!("index {name}: {e}"));
+    let mp4 = progressive_mp4(&index).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let out = std::env::temp_dir().join(format!(
+        "marquee-progressive-{}-{name}.mp4",
+        std::process::id()
+    ));
+    let slices = mp4.slices(&index);
+    let mut source = fs::File::open(&src).expect("open source");
+    let written = write_slices(
+        &slices,
+        &mut source,
+        BufWriter::new(fs::File::create(&out).expect("create")),
+    )
+    .expect("write");
+    assert_eq!(written, mp4.len());
+    let bytes = fs::read(&out).expect("read back");
+    assert_eq!(bytes.len() as u64, mp4.len());
+    let mut top = Vec::new();
+    let mut p = 0usize;
+    while p + 8 <= bytes.len() {
+        let mut size = u64::from(u32::from_be_bytes(bytes[p..p + 4].try_into().unwrap()));
+        if size == 1 {
+            size = u64::from_be_bytes(bytes[p + 8..p + 16].try_into().unwrap());
+        }
+        top.push(String::from_utf8_lossy(&bytes[p + 4..p + 8]).to_string());
+        assert!(size >= 8, "{name}: box of {size} bytes at {p}");
+        p += size as usize;
+    }
+    assert_eq!(p, bytes.len(), "{name}: boxes do not add up to the file");
+    assert_eq!(top, ["ftyp", "moov", "mdat"], "{name}");
+
+    ffmpeg_plays(&out);
+    let source = ffprobe(&src);
+    let seen = ffprobe(&out);
+    let frame = source.frame.max(1.0 / 120.0);
+    assert_eq!(
+        decoded_frames(&out),
+        decoded_frames(&src),
+        "{name}: decoded video frames differ from the source"
+    );
+    assert_eq!(
+        seen.video_frames, source.video_frames,
+        "{name}: video packets"
+    );
+    let d_src = source.video_end - source.video_start;
+    let d_out = seen.video_end - seen.video_start;
+    assert!(
+        (d_src - d_out).abs() <= frame + 1e-3,
+        "{name}: video lasts {d_out:.3}s, source {d_src:.3}s"
+    );
+    let aac = index.audio().filter(|t| t.codec == "aac").count();
+    assert_eq!(seen.audio_streams, aac, "{name}: audio streams");
+    if let (Some(a), Some(sa)) = (seen.audio_start, source.audio_start) {
+        let gap = (a - seen.video_start) - (sa - source.video_start);
+        assert!(
+            gap.abs() <= frame + 1e-3,
+            "{name}: audio starts {a:.3}s, video {:.3}s (source: {sa:.3}s / {:.3}s)",
+            seen.video_start,
+            source.video_start
+        );
+    }
+    let _ = fs::remove_file(&out);
+}
+
+#[test]
+fn progressive_from_mp4_with_bframes_and_edit_list() {
+    check_progressive("bframes.mp4");
+}
+
+#[test]
+fn progressive_from_mp4_with_moov_at_end() {
+    check_progressive("h264_aac.mp4");
+}
+
+#[test]
+fn progressive_from_fragmented_mp4() {
+    check_progressive("fragmented.mp4");
+}
+
+#[test]
+fn progressive_from_matroska() {
+    check_progressive("h264_aac_subs.mkv");
+    check_progressive("h264_60fps_bframes.mkv");
+}
+
+#[test]
+fn progressive_with_two_audio_tracks_and_vfr() {
+    check_progressive("two_audio_langs.mp4");
+    check_progressive("vfr.mp4");
+    let index = build_index_path(&fixtures().join("two_audio_langs.mp4")).expect("index");
+    let mp4 = progressive_mp4(&index).expect("progressive");
+    assert_eq!(mp4.track_ids(&index).len(), 3);
+}
+
+#[test]
+fn progressive_needs_h264_and_aac() {
+    for (name, why) in [
+        ("hevc_ac3.mkv", "is HEVC video"),
+        ("vp9_opus.webm", "is VP9 video"),
+        ("mp3.mp4", "is MP3 audio"),
+    ] {
+        let index = build_index_path(&fixtures().join(name)).expect("index");
+        let e = progressive_mp4(&index).expect_err(name).to_string();
+        assert!(e.contains(why), "{name}: {e}");
+    }
 }
 
 #[test]
@@ -491,10 +605,13 @@ fn synthetic_trak(
     mp4_box(b"trak", &[tkhd, mdia].concat())
 }
 
-#[test]
-fn two_hour_index_builds_fast() {
-    // 2 h at 60 fps (432k video samples) + 48 kHz AAC (337.5k samples).
-    let (vn, an) = (432_000u32, 337_500u32);
+/// 2 h at 60 fps (432k video samples) + 48 kHz AAC (337.5k samples).
+const TWO_HOURS: (u32, u32) = (432_000, 337_500);
+
+/// A synthetic 2-hour H.264/AAC MP4 of ~8.8 GB (sparse: no disk), with its
+/// media starting at `base`; returns the reader and the file's length.
+fn two_hour_source(base: u64) -> (Sparse, u64) {
+    let (vn, an) = TWO_HOURS;
     let mut avc1 = vec![0u8; 78];
     avc1[7] = 1;
     avc1[24..28].copy_from_slice(&[1, 0x40, 0, 0xf0]);
@@ -512,7 +629,6 @@ fn two_hour_index_builds_fast() {
     mp4a.extend(mp4_box(b"esds", &esds));
     let mp4a = mp4_box(b"mp4a", &mp4a);
     let video_bytes = u64::from(vn) * 20_000;
-    let base = 8u64 << 20;
     let vtrak = synthetic_trak(1, b"vide", avc1, vn, 20_000, 1, 60, base, 60);
     let atrak = synthetic_trak(
         2,
@@ -546,6 +662,14 @@ fn two_hour_index_builds_fast() {
         len: total,
         pos: 0,
     };
+    (reader, total)
+}
+
+#[test]
+fn two_hour_index_builds_fast() {
+    let (vn, an) = TWO_HOURS;
+    let base = 8u64 << 20;
+    let (reader, total) = two_hour_source(base);
     let t0 = Instant::now();
     let index = build_index(reader).expect("index");
     let took = t0.elapsed();
@@ -563,6 +687,67 @@ fn two_hour_index_builds_fast() {
     // Debug builds are ~10x slower than release; well under a second there.
     assert!(took < Duration::from_secs(3), "indexing took {took:?}");
     eprintln!("2-hour index: {took:?}");
+}
+
+/// The progressive MP4 of a 2-hour film: built fast, a `moov` of a few MB at
+/// most, `co64` and a 64-bit `mdat` (the file is over 4 GB), and a slice
+/// list no longer than its chunk list.
+#[test]
+fn two_hour_progressive_builds_fast() {
+    let (vn, an) = TWO_HOURS;
+    let base = 8u64 << 20;
+    let (reader, total) = two_hour_source(base);
+    let mut index = build_index(reader).expect("index");
+    let t0 = Instant::now();
+    let mp4 = progressive_mp4(&index).expect("progressive");
+    let took = t0.elapsed();
+    let header = mp4.header();
+    assert_eq!(mp4.len(), header.len() as u64 + (total - base));
+    assert!(
+        header.windows(4).any(|w| w == b"co64") && !header.windows(4).any(|w| w == b"stco"),
+        "an 8.8 GB file needs co64"
+    );
+    assert_eq!(
+        &header[header.len() - 16..header.len() - 8],
+        b"\0\0\0\x01mdat"
+    );
+    // Half-second chunks: 14 400 per track.
+    assert_eq!(mp4.chunk_count(), 2 * 14_400);
+    // Constant sample sizes: stsz is one word; the tables are per chunk.
+    assert!(header.len() < 1 << 20, "moov of {} bytes", header.len());
+    let t1 = Instant::now();
+    let slices = mp4.slices(&index);
+    let took_slices = t1.elapsed();
+    assert!(slices.len() <= mp4.chunk_count() + 1, "{}", slices.len());
+    assert_eq!(total_len(&slices), mp4.len());
+
+    // Worst case for the tables: every sample a different size, B-frame
+    // composition offsets.
+    for (i, s) in index.tracks[0].samples.iter_mut().enumerate() {
+        s.size = 20_000 - (i % 97) as u32;
+        s.cts_offset = [2, 0, 1][i % 3];
+    }
+    for (i, s) in index.tracks[1].samples.iter_mut().enumerate() {
+        s.size = 400 - (i % 13) as u32;
+    }
+    let t2 = Instant::now();
+    let mp4 = progressive_mp4(&index).expect("progressive");
+    let took_worst = t2.elapsed();
+    let samples = u64::from(vn) + u64::from(an);
+    let moov = mp4.header().len() as u64;
+    // 4 bytes of stsz per sample, 8 of ctts per video sample, plus chunks.
+    assert!(
+        moov < samples * 4 + u64::from(vn) * 8 + (1 << 20),
+        "moov of {moov} bytes"
+    );
+    // Debug builds are ~10x slower than release.
+    for t in [took, took_worst] {
+        assert!(t < Duration::from_secs(3), "building took {t:?}");
+    }
+    eprintln!(
+        "2-hour progressive MP4: moov {moov} bytes; built in {took:?} (worst case {took_worst:?}), \
+         slices listed in {took_slices:?}"
+    );
 }
 
 /// Damaged files never panic the index builder, and whatever index comes out
@@ -613,6 +798,9 @@ fn damaged_files_do_not_panic() {
                 for n in 0..plan.len() {
                     let _ = media_segment(t, &plan, n, 1);
                 }
+            }
+            if let Ok(mp4) = progressive_mp4(&index) {
+                assert_eq!(total_len(&mp4.slices(&index)), mp4.len());
             }
         }
     }

@@ -1,15 +1,20 @@
-//! Per-file packaging state for HLS/DASH: the sample index (built once, kept on disk in the data
-//! folder by file fingerprint), the segment plan and the manifests, cached for recent files.
-//! Manifests list the sidecar subtitle files too, which can come and go without the video
-//! changing: they are rebuilt when the subtitles a video has differ from the cached ones.
+//! Per-file packaging state for HLS/DASH and the progressive MP4: the sample index (built once,
+//! kept on disk in the data folder by file fingerprint), the segment plan and the manifests, cached
+//! for recent files, and the progressive MP4's header once it has been asked for. Manifests list
+//! the sidecar subtitle files too, which can come and go without the video changing: they are
+//! rebuilt when the subtitles a video has differ from the cached ones.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use marquee_catalog::subtitles::SubtitleSource;
-use marquee_media::{dash_mpd, hls_master, plan_segments, SampleIndex, SegmentPlan, UrlOptions};
+use marquee_media::{
+    dash_mpd, hls_master, plan_segments, progressive_mp4, progressive_tracks, ProgressiveMp4,
+    SampleIndex, SegmentPlan, SubtitleRendition, UrlOptions,
+};
+use tokio::sync::OnceCell;
 
 /// What playback of one file needs, computed once.
 pub struct Packaged {
@@ -18,16 +23,41 @@ pub struct Packaged {
     pub index: SampleIndex,
     pub plan: SegmentPlan,
     manifests: Mutex<Option<Arc<Manifests>>>,
+    /// Why there is no progressive MP4 of the file, if there is none (cheap to know).
+    pub no_progressive: Option<String>,
+    /// The progressive MP4, built on first request: its `moov` is a few MB and ~100 ms of work
+    /// for a 2-hour film, too much to repeat for every range request, and not worth holding for
+    /// files that are only streamed.
+    progressive: OnceCell<Arc<ProgressiveMp4>>,
 }
 
-/// The HLS master playlist and DASH MPD for one set of subtitles.
+/// The HLS master playlist and DASH MPD for one set of subtitles, each made when first asked
+/// for (a player wants one or the other; the MPD of a 2-hour film is the larger job).
 pub struct Manifests {
     pub subtitles: Vec<SubtitleSource>,
-    pub master: String,
-    pub mpd: String,
+    master: OnceLock<String>,
+    mpd: OnceLock<String>,
 }
 
 impl Packaged {
+    /// The progressive MP4 of the file (built off the async threads, once).
+    pub async fn progressive(self: &Arc<Self>) -> Result<Arc<ProgressiveMp4>, String> {
+        if let Some(why) = &self.no_progressive {
+            return Err(why.clone());
+        }
+        let me = self.clone();
+        self.progressive
+            .get_or_try_init(|| async move {
+                tokio::task::spawn_blocking(move || progressive_mp4(&me.index))
+                    .await
+                    .map_err(|e| format!("building the MP4 failed: {e}"))?
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .await
+            .cloned()
+    }
+
     /// The manifests offering `subtitles` (the video's subtitles as they are now), reused while
     /// those stay the same.
     pub fn manifests(&self, subtitles: Vec<SubtitleSource>) -> Arc<Manifests> {
@@ -36,18 +66,48 @@ impl Packaged {
                 return m.clone();
             }
         }
-        let urls = UrlOptions::default();
-        let renditions: Vec<_> = subtitles.iter().map(|s| s.rendition.clone()).collect();
         let built = Arc::new(Manifests {
-            master: hls_master(&self.index, &self.plan, &urls, &renditions),
-            mpd: dash_mpd(&self.index, &self.plan, &urls, &renditions),
             subtitles,
+            master: OnceLock::new(),
+            mpd: OnceLock::new(),
         });
         if let Ok(mut cached) = self.manifests.lock() {
             *cached = Some(built.clone());
         }
         built
     }
+
+    /// The HLS master playlist of `m`.
+    pub fn master(&self, m: &Manifests) -> String {
+        m.master
+            .get_or_init(|| {
+                hls_master(
+                    &self.index,
+                    &self.plan,
+                    &UrlOptions::default(),
+                    &renditions(m),
+                )
+            })
+            .clone()
+    }
+
+    /// The DASH MPD of `m`.
+    pub fn mpd(&self, m: &Manifests) -> String {
+        m.mpd
+            .get_or_init(|| {
+                dash_mpd(
+                    &self.index,
+                    &self.plan,
+                    &UrlOptions::default(),
+                    &renditions(m),
+                )
+            })
+            .clone()
+    }
+}
+
+fn renditions(m: &Manifests) -> Vec<SubtitleRendition> {
+    m.subtitles.iter().map(|s| s.rendition.clone()).collect()
 }
 
 /// Files packaged recently, so that segment requests do not rebuild the plan.
@@ -57,7 +117,8 @@ pub struct PackagingCache {
     recent: Mutex<VecDeque<Arc<Packaged>>>,
 }
 
-/// How many files keep their index in memory (a 2-hour film's index is ~25 MB).
+/// How many files keep their index in memory (a 2-hour film's index is ~25 MB, plus up to ~7 MB
+/// for its progressive MP4 header once that has been asked for).
 const RECENT: usize = 8;
 
 impl PackagingCache {
@@ -78,34 +139,46 @@ impl PackagingCache {
         let source_owned = source.to_path_buf();
         let target = self.target;
         let fp = fingerprint.to_string();
-        let packaged = tokio::task::spawn_blocking(move || -> Result<Packaged, String> {
-            let index = match std::fs::read(&cache_file)
-                .ok()
-                .and_then(|b| SampleIndex::deserialize(&b).ok())
-            {
-                Some(index) => index,
-                None => {
-                    let index = marquee_media::build_index_path(&source_owned)
-                        .map_err(|e| e.to_string())?;
-                    persist(&cache_file, &index.serialize());
-                    index
-                }
-            };
-            let reference = index
-                .reference_track()
-                .ok_or_else(|| "no video or audio track that can be streamed".to_string())?;
-            let plan = plan_segments(reference, target);
-            Ok(Packaged {
-                source: source_owned,
-                fingerprint: fp,
-                index,
-                plan,
-                manifests: Mutex::new(None),
+        let cache = cache_file.clone();
+        let (packaged, fresh) =
+            tokio::task::spawn_blocking(move || -> Result<(Packaged, bool), String> {
+                let (index, fresh) = match std::fs::read(&cache)
+                    .ok()
+                    .and_then(|b| SampleIndex::deserialize(&b).ok())
+                {
+                    Some(index) => (index, false),
+                    None => (
+                        marquee_media::build_index_path(&source_owned)
+                            .map_err(|e| e.to_string())?,
+                        true,
+                    ),
+                };
+                let reference = index
+                    .reference_track()
+                    .ok_or_else(|| "no video or audio track that can be streamed".to_string())?;
+                let plan = plan_segments(reference, target);
+                let no_progressive = progressive_tracks(&index).err().map(|e| e.to_string());
+                Ok((
+                    Packaged {
+                        source: source_owned,
+                        fingerprint: fp,
+                        index,
+                        plan,
+                        manifests: Mutex::new(None),
+                        no_progressive,
+                        progressive: OnceCell::new(),
+                    },
+                    fresh,
+                ))
             })
-        })
-        .await
-        .map_err(|e| format!("packaging failed: {e}"))??;
+            .await
+            .map_err(|e| format!("packaging failed: {e}"))??;
         let packaged = Arc::new(packaged);
+        if fresh {
+            // The player is waiting for its playlist: the index goes to disk after, not before.
+            let p = packaged.clone();
+            tokio::task::spawn_blocking(move || persist(&cache_file, &p.index.serialize()));
+        }
         if let Ok(mut recent) = self.recent.lock() {
             recent.retain(|p| p.fingerprint != packaged.fingerprint);
             recent.push_front(packaged.clone());

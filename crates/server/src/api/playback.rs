@@ -1,5 +1,6 @@
-//! Playback: playback info with signed URLs; HLS and DASH made on the fly from the original file;
-//! the original file itself with full HTTP range semantics (direct play and downloads).
+//! Playback: playback info with signed URLs; HLS, DASH and a progressive MP4 made on the fly from
+//! the original file; the original file itself with full HTTP range semantics (direct play and
+//! downloads).
 
 use std::path::Path as FsPath;
 use std::sync::Arc;
@@ -9,13 +10,13 @@ use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::Response;
 use axum::Json;
 use marquee_catalog::subtitles::{subtitle_sources, SubtitleOrigin, SubtitleSource};
-use marquee_media::{manifest, TrackKind};
+use marquee_media::{manifest, ProgressiveMp4, TrackKind};
 use marquee_store::PlayableFile;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::body::SliceBody;
+use crate::body::{LazySlices, SliceBody, Slices};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::packaging::Packaged;
 use crate::signing::PLAYBACK_TTL_SECS;
@@ -102,11 +103,90 @@ async fn direct_response(
     if download {
         let name = real
             .file_name()
-            .map(|n| n.to_string_lossy().replace(['"', '\\', '\r', '\n'], "_"))
+            .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "video".into());
-        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-            body.extra.push((header::CONTENT_DISPOSITION, v));
+        body.extra.extend(attachment(&name));
+    }
+    body.respond(method, headers)
+}
+
+/// `Content-Disposition: attachment` for a file called `name`: a plain ASCII `filename` and, when
+/// the name is not plain ASCII, the exact name as `filename*` (RFC 6266).
+fn attachment(name: &str) -> Option<(header::HeaderName, HeaderValue)> {
+    let plain: String = name
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' => '_',
+            c if c == ' ' || c.is_ascii_graphic() => c,
+            _ => '_',
+        })
+        .collect();
+    let mut value = format!("attachment; filename=\"{plain}\"");
+    if plain != name {
+        value.push_str("; filename*=UTF-8''");
+        for b in name.bytes() {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                value.push(char::from(b));
+            } else {
+                value.push_str(&format!("%{b:02X}"));
+            }
         }
+    }
+    let value = HeaderValue::from_str(&value).ok()?;
+    Some((header::CONTENT_DISPOSITION, value))
+}
+
+/// The progressive MP4 as a response body: the slices of each requested range are made from the
+/// cached index as they are sent, never listed in full (one per frame for a Matroska source).
+struct ProgressiveBody {
+    packaged: Arc<Packaged>,
+    mp4: Arc<ProgressiveMp4>,
+}
+
+impl LazySlices for ProgressiveBody {
+    fn byte_len(&self) -> u64 {
+        self.mp4.len()
+    }
+
+    fn range(
+        self: Arc<Self>,
+        start: u64,
+        end: u64,
+    ) -> Box<dyn Iterator<Item = marquee_media::Slice> + Send> {
+        let mut cursor = self.mp4.cursor(&self.packaged.index, start, end);
+        Box::new(std::iter::from_fn(move || {
+            cursor.next_slice(&self.mp4, &self.packaged.index)
+        }))
+    }
+}
+
+/// `/stream/{item}/{token}/file.mp4`: the progressive MP4 (see `PlaybackInfo::progressive`).
+async fn progressive_response(
+    packaged: Arc<Packaged>,
+    real: &FsPath,
+    download: bool,
+    method: &Method,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let mp4 = packaged.progressive().await.map_err(ApiError::not_found)?;
+    let mut body = SliceBody {
+        source: real.to_path_buf(),
+        etag: format!(
+            "\"{}-progressive-{}\"",
+            packaged.fingerprint,
+            marquee_media::progressive::FORMAT_VERSION
+        ),
+        slices: Slices::Lazy(Arc::new(ProgressiveBody { packaged, mp4 })),
+        content_type: "video/mp4",
+        cache_control: "private, max-age=3600",
+        extra: Vec::new(),
+    };
+    if download {
+        let stem = real
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "video".into());
+        body.extra.extend(attachment(&format!("{stem}.mp4")));
     }
     body.respond(method, headers)
 }
@@ -178,8 +258,20 @@ pub struct PlaybackInfo {
     pub item_id: i64,
     pub hls: String,
     pub dash: String,
+    /// The original file, as it is (Range requests work).
     pub direct: String,
+    /// The original file as an attachment: every track and subtitle, byte for byte, whatever its
+    /// container. For an MP4 that any device plays, use `progressive` with `?download=true`.
     pub download: String,
+    /// A progressive MP4 ("moov first") made on the fly from the original file — Matroska
+    /// included — for clients that want one plain MP4 file (`<video src>`, TVs, downloads). It
+    /// carries the H.264 video and every AAC audio track; other audio tracks and subtitles are
+    /// left out. Range requests work; add `?download=true` to get it as an attachment named after
+    /// the original file. Absent when the file has no H.264 video or no AAC audio (its video or
+    /// audio is another codec).
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progressive: Option<String>,
     pub duration_ms: u64,
     /// Seconds until the URLs expire.
     pub expires_in: i64,
@@ -278,6 +370,10 @@ pub async fn playback_info(
         dash: format!("{base}/manifest.mpd"),
         direct: format!("{base}/direct"),
         download: format!("{base}/direct?download=true"),
+        progressive: packaged
+            .no_progressive
+            .is_none()
+            .then(|| format!("{base}/file.mp4")),
         duration_ms: (packaged.plan.total_seconds() * 1000.0).round() as u64,
         expires_in: PLAYBACK_TTL_SECS,
         tracks,
@@ -317,8 +413,9 @@ async fn subtitles_of(state: &AppState, packaged: &Arc<Packaged>) -> Vec<Subtitl
 
 type StreamPath = Result<Path<(i64, String, String)>, axum::extract::rejection::PathRejection>;
 
-/// `/stream/{item}/{token}/…`: manifests, init and media segments, and the original file, for
-/// players that cannot send headers. The token is checked on every request.
+/// `/stream/{item}/{token}/…`: manifests, init and media segments, the progressive MP4
+/// (`file.mp4`) and the original file (`direct`), for players that cannot send headers. The token
+/// is checked on every request.
 pub async fn stream(
     State(state): State<AppState>,
     method: Method,
@@ -332,17 +429,20 @@ pub async fn stream(
         .signer
         .verify(item_id, &token, crate::unix_now())
         .map_err(|e| ApiError::forbidden(e.to_string()))?;
+    let download = q.map(|Query(q)| q.download).unwrap_or(false);
     if rest == "direct" {
-        let download = q.map(|Query(q)| q.download).unwrap_or(false);
         return direct_response(&state, item_id, download, &method, &headers).await;
     }
     let (file, real) = playable(&state, item_id).await?;
     let packaged = package(&state, &file, &real).await?;
+    if rest == "file.mp4" {
+        return progressive_response(packaged, &real, download, &method, &headers).await;
+    }
     let not_found = || ApiError::not_found(format!("no such stream file: {rest}"));
     let text = |body: String, content_type: &'static str, tag: &str| SliceBody {
         source: real.clone(),
         etag: format!("\"{}-{tag}\"", file.fingerprint),
-        slices: vec![marquee_media::Slice::Bytes(body.into_bytes())],
+        slices: vec![marquee_media::Slice::Bytes(body.into_bytes())].into(),
         content_type,
         // Manifests are small and cheap; let players revalidate them.
         cache_control: "private, max-age=60",
@@ -351,11 +451,15 @@ pub async fn stream(
     let body = match rest.as_str() {
         "master.m3u8" => {
             let m = packaged.manifests(subtitles_of(&state, &packaged).await);
-            text(m.master.clone(), "application/vnd.apple.mpegurl", "master")
+            text(
+                packaged.master(&m),
+                "application/vnd.apple.mpegurl",
+                "master",
+            )
         }
         "manifest.mpd" => {
             let m = packaged.manifests(subtitles_of(&state, &packaged).await);
-            text(m.mpd.clone(), "application/dash+xml", "mpd")
+            text(packaged.mpd(&m), "application/dash+xml", "mpd")
         }
         _ if rest.starts_with("s/") => {
             // s/{key}/{playlist.m3u8 | subtitles.vtt}
@@ -413,7 +517,7 @@ pub async fn stream(
             let segment = |tag: String, slices: Vec<marquee_media::Slice>| SliceBody {
                 source: real.clone(),
                 etag: format!("\"{}-{track_id}-{tag}\"", file.fingerprint),
-                slices,
+                slices: slices.into(),
                 content_type: if track.kind == TrackKind::Audio {
                     "audio/mp4"
                 } else {
@@ -453,4 +557,27 @@ pub async fn stream(
 fn content_tag(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(&Sha256::digest(bytes)[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attachment_names() {
+        let v = |name: &str| attachment(name).unwrap().1.to_str().unwrap().to_string();
+        assert_eq!(
+            v("Tau (2010).mp4"),
+            "attachment; filename=\"Tau (2010).mp4\""
+        );
+        assert_eq!(
+            v("a\"b\\c.mp4"),
+            "attachment; filename=\"a_b_c.mp4\"; filename*=UTF-8''a%22b%5Cc.mp4"
+        );
+        assert_eq!(
+            v("Amélie.mp4"),
+            "attachment; filename=\"Am_lie.mp4\"; filename*=UTF-8''Am%C3%A9lie.mp4"
+        );
+        assert!(attachment("line\r\nbreak").is_some());
+    }
 }
