@@ -1,7 +1,6 @@
 //! `marquee package`: the server's HLS/DASH output written to a folder, byte for byte.
 
 use std::fs;
-use std::io::BufWriter;
 use std::path::Path;
 use std::time::Duration;
 
@@ -10,7 +9,7 @@ use marquee_catalog::subtitles::{subtitle_sources, webvtt};
 use marquee_media::manifest::{segment_range, track_dir};
 use marquee_media::{
     build_index_path, dash_mpd, hls_master, hls_media_playlist, hls_subtitle_playlist,
-    init_segment, media_segment, plan_segments, total_len, write_slices, UrlOptions,
+    init_segment, media_segment, plan_segments, total_len, Slice, UrlOptions,
 };
 
 pub fn package(source: &Path, out: &Path, segment_secs: f64) -> Result<()> {
@@ -54,11 +53,12 @@ pub fn package(source: &Path, out: &Path, segment_secs: f64) -> Result<()> {
         out.join("manifest.mpd"),
         dash_mpd(&index, &plan, &urls, &renditions),
     )?;
-    let mut src =
+    let src =
         fs::File::open(source).with_context(|| format!("cannot open {}", source.display()))?;
     let mut bytes = 0u64;
     let mut segments = 0usize;
-    for track in index.tracks.iter().filter(|t| t.is_packageable()) {
+    let tracks: Vec<_> = index.tracks.iter().filter(|t| t.is_packageable()).collect();
+    for track in &tracks {
         let dir = out.join(track_dir(track));
         fs::create_dir_all(&dir)?;
         fs::write(dir.join("init.mp4"), init_segment(track)?)?;
@@ -66,20 +66,25 @@ pub fn package(source: &Path, out: &Path, segment_secs: f64) -> Result<()> {
             dir.join("playlist.m3u8"),
             hls_media_playlist(track, &plan, &urls),
         )?;
-        for n in segment_range(track, &plan) {
-            let slices = media_segment(track, &plan, n, n as u32 + 1)?;
-            let file = fs::File::create(dir.join(format!("{n}.m4s")))?;
-            let written = write_slices(&slices, &mut src, BufWriter::new(file))
-                .with_context(|| format!("cannot write segment {n} of track {}", track.track_id))?;
-            if written != total_len(&slices) {
-                bail!(
-                    "{} ended early: it changed while being packaged",
-                    source.display()
-                );
+    }
+    // Segment by segment, every track at once: their samples lie side by side in the source.
+    for n in 0..plan.len() {
+        let mut jobs = Vec::new();
+        for track in &tracks {
+            if segment_range(track, &plan).contains(&n) {
+                let slices = media_segment(track, &plan, n, n as u32 + 1)?;
+                let path = out.join(track_dir(track)).join(format!("{n}.m4s"));
+                jobs.push((path, slices));
             }
-            bytes += written;
-            segments += 1;
         }
+        let written = write_segments(&src, &jobs).with_context(|| {
+            format!(
+                "cannot write segment {n} ({} ended early or changed while being packaged?)",
+                source.display()
+            )
+        })?;
+        bytes += written;
+        segments += jobs.len();
     }
     for track in index
         .tracks
@@ -103,4 +108,64 @@ pub fn package(source: &Path, out: &Path, segment_secs: f64) -> Result<()> {
         renditions.len()
     );
     Ok(())
+}
+
+/// Source bytes between two needed ranges that are read through rather than skipped: one larger
+/// read beats many small ones (audio frames sit between video frames in most files).
+const READ_THROUGH_GAP: u64 = 1 << 20;
+/// The largest single read.
+const MAX_SPAN: u64 = 64 << 20;
+
+/// Writes the segment files of `jobs` (each a path and its slices), reading the source once: the
+/// file ranges of all of them are sorted and merged into a few spans, each read with one
+/// positional read, and each segment is assembled in memory and written with one write. Answers
+/// the bytes written.
+fn write_segments(src: &fs::File, jobs: &[(std::path::PathBuf, Vec<Slice>)]) -> Result<u64> {
+    use std::os::unix::fs::FileExt;
+    let mut ranges: Vec<(u64, u64)> = jobs
+        .iter()
+        .flat_map(|(_, slices)| slices.iter())
+        .filter_map(|s| match s {
+            Slice::File { offset, len } => Some((*offset, offset + len)),
+            Slice::Bytes(_) => None,
+        })
+        .collect();
+    ranges.sort_unstable();
+    let mut spans: Vec<(u64, u64)> = Vec::new();
+    for (a, b) in ranges {
+        match spans.last_mut() {
+            Some(last) if a <= last.1 + READ_THROUGH_GAP && b.max(last.1) - last.0 <= MAX_SPAN => {
+                last.1 = last.1.max(b);
+            }
+            _ => spans.push((a, b)),
+        }
+    }
+    let mut data: Vec<Vec<u8>> = Vec::with_capacity(spans.len());
+    for &(a, b) in &spans {
+        let mut buf = vec![0u8; usize::try_from(b - a)?];
+        src.read_exact_at(&mut buf, a)?;
+        data.push(buf);
+    }
+    let mut written = 0u64;
+    for (path, slices) in jobs {
+        let mut out = Vec::with_capacity(usize::try_from(total_len(slices))?);
+        for s in slices {
+            match s {
+                Slice::Bytes(b) => out.extend_from_slice(b),
+                Slice::File { offset, len } => {
+                    // The span that starts at or before `offset` holds the whole range.
+                    let i = spans.partition_point(|sp| sp.0 <= *offset).saturating_sub(1);
+                    let bytes = spans.get(i).zip(data.get(i)).and_then(|(&(start, _), d)| {
+                        let from = usize::try_from(offset.checked_sub(start)?).ok()?;
+                        d.get(from..from.checked_add(usize::try_from(*len).ok()?)?)
+                    });
+                    let bytes = bytes.context("a range fell outside what was read")?;
+                    out.extend_from_slice(bytes);
+                }
+            }
+        }
+        fs::write(path, &out)?;
+        written += out.len() as u64;
+    }
+    Ok(written)
 }
