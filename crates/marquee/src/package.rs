@@ -154,7 +154,9 @@ fn write_segments(src: &fs::File, jobs: &[(std::path::PathBuf, Vec<Slice>)]) -> 
                 Slice::Bytes(b) => out.extend_from_slice(b),
                 Slice::File { offset, len } => {
                     // The span that starts at or before `offset` holds the whole range.
-                    let i = spans.partition_point(|sp| sp.0 <= *offset).saturating_sub(1);
+                    let i = spans
+                        .partition_point(|sp| sp.0 <= *offset)
+                        .saturating_sub(1);
                     let bytes = spans.get(i).zip(data.get(i)).and_then(|(&(start, _), d)| {
                         let from = usize::try_from(offset.checked_sub(start)?).ok()?;
                         d.get(from..from.checked_add(usize::try_from(*len).ok()?)?)

@@ -214,20 +214,20 @@ impl Reader {
     fn read_at(&mut self, offset: u64, n: usize, out: &mut Vec<u8>) -> std::io::Result<()> {
         let file = match self.file.take() {
             Some(f) => f,
-            None => {
-                std::fs::File::open(&self.path)?
-            }
+            None => std::fs::File::open(&self.path)?,
         };
         let start = out.len();
         out.resize(start + n, 0);
         // Positional reads: no seek per range.
-        std::os::unix::fs::FileExt::read_exact_at(&file, &mut out[start..], offset).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                std::io::Error::new(e.kind(), "source file ended early")
-            } else {
-                e
-            }
-        })?;
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut out[start..], offset).map_err(
+            |e| {
+                if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                    std::io::Error::new(e.kind(), "source file ended early")
+                } else {
+                    e
+                }
+            },
+        )?;
         self.file = Some(file);
         Ok(())
     }
