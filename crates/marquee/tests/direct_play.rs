@@ -14,12 +14,7 @@ async fn direct_play_honours_ranges_conditionals_and_head() {
     );
     let bytes = std::fs::read(&file).unwrap();
     let len = bytes.len();
-    let server = Server::start(
-        data.path(),
-        &["--media", media.path().to_str().unwrap(), "--no-watch"],
-    );
-    let api = server.admin().await;
-    server.wait_for_scan(&api).await;
+    let (server, api) = serve_media(data.path(), media.path()).await;
     let movie = &api.get("/api/v1/movies").await["items"][0];
     let url = server.url(&format!("/api/v1/items/{}/direct", movie["id"]));
     let get = |range: Option<&str>| {
@@ -146,12 +141,7 @@ async fn direct_play_of_a_missing_file_is_a_clear_404() {
         "Movies/Kappa (2012)/Kappa (2012).mp4",
         "tiny.mp4",
     );
-    let server = Server::start(
-        data.path(),
-        &["--media", media.path().to_str().unwrap(), "--no-watch"],
-    );
-    let api = server.admin().await;
-    server.wait_for_scan(&api).await;
+    let (_server, api) = serve_media(data.path(), media.path()).await;
     let id = api.get("/api/v1/movies").await["items"][0]["id"].clone();
     std::fs::remove_file(&file).unwrap();
     let resp = api.get_raw(&format!("/api/v1/items/{id}/direct")).await;

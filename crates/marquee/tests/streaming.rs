@@ -73,12 +73,7 @@ async fn hls_and_dash_from_the_server_play_in_ffmpeg() {
     for (rel, fx) in fixtures {
         place(media.path(), rel, fx);
     }
-    let server = Server::start(
-        data.path(),
-        &["--media", media.path().to_str().unwrap(), "--no-watch"],
-    );
-    let api = server.admin().await;
-    server.wait_for_scan(&api).await;
+    let (server, api) = serve_media(data.path(), media.path()).await;
     let movies = api.get("/api/v1/movies?limit=50").await;
     assert_eq!(movies["total"], fixtures.len(), "{movies}");
     for (rel, fx) in fixtures {
@@ -121,12 +116,7 @@ async fn stream_urls_are_signed_cacheable_and_ranged() {
     );
     place(media.path(), "Movies/Rho (1999)/Rho (1999).mp4", "tiny.mp4");
     std::fs::write(media.path().join("Movies/Sigma (2000).mp4"), b"not a video").unwrap();
-    let server = Server::start(
-        data.path(),
-        &["--media", media.path().to_str().unwrap(), "--no-watch"],
-    );
-    let api = server.admin().await;
-    server.wait_for_scan(&api).await;
+    let (server, api) = serve_media(data.path(), media.path()).await;
     let movies = api.get("/api/v1/movies").await;
     let id_of = |t: &str| {
         movies["items"]
@@ -316,12 +306,7 @@ async fn subtitles_are_served_as_webvtt() {
         folder.join("Tau (2006).it.srt"),
     )
     .unwrap();
-    let server = Server::start(
-        data.path(),
-        &["--media", media.path().to_str().unwrap(), "--no-watch"],
-    );
-    let api = server.admin().await;
-    server.wait_for_scan(&api).await;
+    let (server, api) = serve_media(data.path(), media.path()).await;
     let movies = api.get("/api/v1/movies").await;
     let id = movies["items"][0]["id"].as_i64().unwrap();
     let info = api.get(&format!("/api/v1/items/{id}/playback")).await;
@@ -415,12 +400,7 @@ async fn playback_key_rotation_keeps_current_viewers() {
     let data = tempfile::tempdir().unwrap();
     let media = tempfile::tempdir().unwrap();
     place(media.path(), "Movies/Phi (2007)/Phi (2007).mp4", "tiny.mp4");
-    let server = Server::start(
-        data.path(),
-        &["--media", media.path().to_str().unwrap(), "--no-watch"],
-    );
-    let api = server.admin().await;
-    server.wait_for_scan(&api).await;
+    let (server, api) = serve_media(data.path(), media.path()).await;
     let id = api.get("/api/v1/movies").await["items"][0]["id"]
         .as_i64()
         .unwrap();
@@ -490,12 +470,7 @@ async fn progressive_mp4_of_a_matroska_file() {
         "Movies/Upsilon (2011)/Upsilon (2011).mkv",
         "hevc_ac3.mkv",
     );
-    let server = Server::start(
-        data.path(),
-        &["--media", media.path().to_str().unwrap(), "--no-watch"],
-    );
-    let api = server.admin().await;
-    server.wait_for_scan(&api).await;
+    let (server, api) = serve_media(data.path(), media.path()).await;
     let movies = api.get("/api/v1/movies").await;
     let id_of = |t: &str| {
         movies["items"]

@@ -196,6 +196,16 @@ impl Api {
     }
 }
 
+/// `marquee serve --media MEDIA --no-watch` on DATA, signed in as the administrator, once its
+/// start-up scan has finished.
+pub async fn serve_media(data: &Path, media: &Path) -> (Server, Api) {
+    let media = media.to_str().expect("a UTF-8 temp path");
+    let server = Server::start(data, &["--media", media, "--no-watch"]);
+    let api = server.admin().await;
+    server.wait_for_scan(&api).await;
+    (server, api)
+}
+
 /// Runs `marquee scan --json` and returns the summary.
 pub fn scan(data: &Path, media: &[&Path]) -> serde_json::Value {
     let mut cmd = marquee();

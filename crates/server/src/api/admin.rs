@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use marquee_library::ProgressSnapshot;
 use marquee_store::views::{FailedFile, LibraryView};
-use marquee_store::{AuditEntry, AuditEvent, User};
+use marquee_store::{AuditEntry, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -149,7 +149,7 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
-/// Records an administrator's action.
+/// Records an administrator's action on a user (or on nothing in particular).
 async fn audit(
     state: &AppState,
     admin: &AdminUser,
@@ -158,18 +158,16 @@ async fn audit(
     user_id: Option<i64>,
     detail: Option<serde_json::Value>,
 ) -> ApiResult<()> {
-    state
-        .store
-        .audit(AuditEvent {
-            actor_id: Some(admin.0.user.id),
-            actor_name: Some(&admin.0.user.username),
-            action,
-            target: user_id.map(|id| format!("user:{id}")),
-            address: address.as_deref(),
-            detail,
-        })
-        .await?;
-    Ok(())
+    let target = user_id.map(|id| format!("user:{id}"));
+    super::audit_by(
+        state,
+        &admin.0.user,
+        address.as_deref(),
+        action,
+        target,
+        detail,
+    )
+    .await
 }
 
 /// Changes to an account; absent fields stay as they are.

@@ -163,17 +163,15 @@ pub async fn login(
             ttl_secs: auth::SESSION_TTL_SECS,
         })
         .await?;
-    state
-        .store
-        .audit(AuditEvent {
-            actor_id: Some(user.id),
-            actor_name: Some(&user.username),
-            action: "sign_in",
-            target: Some(format!("session:{}", session.id)),
-            address: address.as_deref(),
-            detail: Some(serde_json::json!({ "kind": session.kind })),
-        })
-        .await?;
+    super::audit_by(
+        &state,
+        &user,
+        address.as_deref(),
+        "sign_in",
+        Some(format!("session:{}", session.id)),
+        Some(serde_json::json!({ "kind": session.kind })),
+    )
+    .await?;
     tracing::info!(user = %user.username, kind = %session.kind, "signed in");
     if req.cookie {
         let cookies = session_cookies(&token, auth::SESSION_TTL_SECS, is_https(&headers));
@@ -261,17 +259,15 @@ pub async fn revoke_session(
         return Err(ApiError::not_found(format!("you have no session {id}")));
     }
     state.sessions.evict(Some(id), None);
-    state
-        .store
-        .audit(AuditEvent {
-            actor_id: Some(user.user.id),
-            actor_name: Some(&user.user.username),
-            action: "session_revoked",
-            target: Some(format!("session:{id}")),
-            address: address.as_deref(),
-            detail: None,
-        })
-        .await?;
+    super::audit_by(
+        &state,
+        &user.user,
+        address.as_deref(),
+        "session_revoked",
+        Some(format!("session:{id}")),
+        None,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -297,17 +293,15 @@ pub async fn revoke_all_sessions(
     let keep = q.keep_current.then_some(user.session.id);
     let revoked = state.store.delete_sessions_of(user.user.id, keep).await?;
     state.sessions.evict(None, Some(user.user.id));
-    state
-        .store
-        .audit(AuditEvent {
-            actor_id: Some(user.user.id),
-            actor_name: Some(&user.user.username),
-            action: "sessions_revoked",
-            target: Some(format!("user:{}", user.user.id)),
-            address: address.as_deref(),
-            detail: Some(serde_json::json!({ "count": revoked, "kept_current": q.keep_current })),
-        })
-        .await?;
+    super::audit_by(
+        &state,
+        &user.user,
+        address.as_deref(),
+        "sessions_revoked",
+        Some(format!("user:{}", user.user.id)),
+        Some(serde_json::json!({ "count": revoked, "kept_current": q.keep_current })),
+    )
+    .await?;
     Ok(Json(RevokedCount { revoked }))
 }
 
@@ -377,15 +371,14 @@ pub async fn change_password(
         .set_password(user.user.id, &new_hash, Some(user.session.id))
         .await?;
     state.sessions.evict(None, Some(user.user.id));
-    state
-        .store
-        .audit(AuditEvent {
-            actor_id: Some(user.user.id),
-            actor_name: Some(&user.user.username),
-            action: "password_changed",
-            target: Some(format!("user:{}", user.user.id)),
-            ..Default::default()
-        })
-        .await?;
+    super::audit_by(
+        &state,
+        &user.user,
+        None,
+        "password_changed",
+        Some(format!("user:{}", user.user.id)),
+        None,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

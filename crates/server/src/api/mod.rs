@@ -10,6 +10,29 @@ use axum::Router;
 
 use crate::AppState;
 
+/// Records what a signed-in user did in the audit log.
+pub(crate) async fn audit_by(
+    state: &AppState,
+    actor: &marquee_store::User,
+    address: Option<&str>,
+    action: &str,
+    target: Option<String>,
+    detail: Option<serde_json::Value>,
+) -> crate::error::ApiResult<()> {
+    state
+        .store
+        .audit(marquee_store::AuditEvent {
+            actor_id: Some(actor.id),
+            actor_name: Some(&actor.username),
+            action,
+            target,
+            address,
+            detail,
+        })
+        .await?;
+    Ok(())
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/login", post(auth::login))
