@@ -216,18 +216,18 @@ impl Reader {
             Some(f) => f,
             None => std::fs::File::open(&self.path)?,
         };
-        // Seek, then read into the vector's spare capacity: `read_to_end` does not zero the
-        // bytes first, which `resize` + `read_exact_at` did (a memset of every byte sent).
-        use std::io::{Read, Seek};
         let start = out.len();
-        (&file).seek(std::io::SeekFrom::Start(offset))?;
-        (&file).take(n as u64).read_to_end(out)?;
-        if out.len() - start != n {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "source file ended early",
-            ));
-        }
+        out.resize(start + n, 0);
+        // Positional reads: no seek per range.
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut out[start..], offset).map_err(
+            |e| {
+                if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                    std::io::Error::new(e.kind(), "source file ended early")
+                } else {
+                    e
+                }
+            },
+        )?;
         self.file = Some(file);
         Ok(())
     }
