@@ -63,7 +63,7 @@ async fn incremental_scan_keeps_identity_across_moves_and_returns() {
 
     let store = open(data.path()).await;
     let series = store
-        .list_titles("series", &Default::default())
+        .list_titles("series", &Default::default(), &Default::default())
         .await
         .unwrap();
     assert_eq!(series.total, 1);
@@ -99,7 +99,7 @@ async fn incremental_scan_keeps_identity_across_moves_and_returns() {
         .path
         .contains("Alpha.S01E01.Pilot.1080p.mp4"));
     let movies = store
-        .list_titles("movie", &Default::default())
+        .list_titles("movie", &Default::default(), &Default::default())
         .await
         .unwrap();
     assert_eq!(movies.total, 0, "a missing movie is not listed");
@@ -112,7 +112,7 @@ async fn incremental_scan_keeps_identity_across_moves_and_returns() {
     let store = open(data.path()).await;
     assert_eq!(
         store
-            .list_titles("movie", &Default::default())
+            .list_titles("movie", &Default::default(), &Default::default())
             .await
             .unwrap()
             .total,
@@ -172,7 +172,7 @@ async fn bad_files_are_reported_and_skipped() {
     let failures = store.failed_files().await.unwrap();
     assert_eq!(failures.len(), 3);
     let series = store
-        .list_titles("series", &Default::default())
+        .list_titles("series", &Default::default(), &Default::default())
         .await
         .unwrap();
     assert_eq!(series.total, 1);
@@ -222,7 +222,7 @@ async fn a_vanished_media_folder_marks_nothing_missing() {
     );
     assert_eq!(
         store
-            .list_titles("series", &Default::default())
+            .list_titles("series", &Default::default(), &Default::default())
             .await
             .unwrap()
             .total,
@@ -341,7 +341,7 @@ async fn a_killed_scan_resumes_and_the_database_stays_sound() {
     let store = open(data.path()).await;
     store.integrity_check().await.unwrap();
     let gamma = store
-        .list_titles("series", &Default::default())
+        .list_titles("series", &Default::default(), &Default::default())
         .await
         .unwrap();
     assert_eq!(gamma.items[0].episode_count, Some(600));
@@ -402,7 +402,7 @@ async fn a_media_folder_that_disappears_mid_scan_loses_nothing() {
     let store = open(data.path()).await;
     store.integrity_check().await.unwrap();
     let zeta = store
-        .list_titles("series", &Default::default())
+        .list_titles("series", &Default::default(), &Default::default())
         .await
         .unwrap();
     assert_eq!(zeta.items[0].episode_count, Some(400));

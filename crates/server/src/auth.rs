@@ -10,7 +10,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use axum::http::Method;
-use marquee_store::{SessionInfo, User};
+use marquee_store::{Access, Profile, SessionInfo, User};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
@@ -79,6 +79,22 @@ pub fn csrf_token(session_token: &str) -> String {
 pub struct AuthUser {
     pub user: User,
     pub session: SessionInfo,
+    /// The profile chosen on this device; `None` watches as the account itself.
+    pub profile: Option<Profile>,
+}
+
+impl AuthUser {
+    /// What this viewer may see: the profile's rating ceiling, or everything.
+    pub fn access(&self) -> Access {
+        self.profile
+            .as_ref()
+            .map_or(Access::EVERYTHING, Profile::access)
+    }
+
+    /// Whether the viewer is in a kids profile (which cannot manage profiles).
+    pub fn in_kids_profile(&self) -> bool {
+        self.profile.as_ref().is_some_and(|p| p.kids)
+    }
 }
 
 /// The client's address as the server saw it (the peer of the TCP connection).
@@ -176,7 +192,15 @@ impl FromRequestParts<AppState> for AuthUser {
                 let _ = store.touch_session(id).await;
             });
         }
-        Ok(AuthUser { user, session })
+        let profile = match session.profile_id {
+            Some(_) => state.store.session_profile(session.id).await?,
+            None => None,
+        };
+        Ok(AuthUser {
+            user,
+            session,
+            profile,
+        })
     }
 }
 

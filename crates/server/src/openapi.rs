@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{admin, auth, catalog, playback};
+use crate::api::{admin, auth, catalog, playback, profiles};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,6 +13,7 @@ use crate::api::{admin, auth, catalog, playback};
         crate::healthz,
         auth::login, auth::logout, auth::me, auth::change_password,
         auth::list_sessions, auth::revoke_session, auth::revoke_all_sessions,
+        profiles::list, profiles::create, profiles::update, profiles::delete, profiles::choose,
         catalog::list_series, catalog::series_detail, catalog::list_movies, catalog::movie_detail,
         catalog::item_detail, catalog::artwork, catalog::list_people, catalog::person_detail, catalog::genres,
         playback::direct, playback::playback_info,
@@ -20,7 +21,7 @@ use crate::api::{admin, auth, catalog, playback};
         admin::change_user, admin::reset_password, admin::audit_log, admin::rotate_playback_key,
     ),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "catalog"), (name = "playback"), (name = "admin"), (name = "health"))
+    tags((name = "auth"), (name = "profiles"), (name = "catalog"), (name = "playback"), (name = "admin"), (name = "health"))
 )]
 pub struct ApiDoc;
 

@@ -31,7 +31,13 @@ fn public_photo(photo: Option<String>) -> Option<String> {
 
 impl Store {
     /// Series (`kind = "series"`) or movies (`kind = "movie"`), filtered, sorted and paged.
-    pub async fn list_titles(&self, kind: &str, q: &ListQuery) -> Result<Page<TitleSummary>> {
+    /// Only titles `access` may see are listed (and counted).
+    pub async fn list_titles(
+        &self,
+        kind: &str,
+        q: &ListQuery,
+        access: &crate::Access,
+    ) -> Result<Page<TitleSummary>> {
         let limit = q.limit.unwrap_or(50).clamp(1, MAX_PAGE);
         let offset = q.offset.unwrap_or(0).max(0);
         let filters = |b: &mut QueryBuilder<'_, Sqlite>| {
@@ -39,6 +45,7 @@ impl Store {
                 .push_bind(kind.to_string())
                 .push(" AND ")
                 .push(AVAILABLE);
+            crate::profiles::push_access(b, "i", access);
             if let Some(text) = q.q.as_deref().filter(|t| !t.trim().is_empty()) {
                 b.push(" AND (i.title LIKE ")
                     .push_bind(format!("%{}%", escape_like(text.trim())))
@@ -395,23 +402,24 @@ impl Store {
     }
 
     /// A person with their credits across the catalog, grouped by role and ordered by date.
-    pub async fn person_detail(&self, id: i64) -> Result<PersonDetail> {
+    /// A person with their credits on titles `access` may see.
+    pub async fn person_detail(&self, id: i64, access: &crate::Access) -> Result<PersonDetail> {
         let p =
             sqlx::query("SELECT id, name, photo, biography, birth_date FROM people WHERE id = ?")
                 .bind(id)
                 .fetch_optional(&self.reader)
                 .await?
                 .ok_or_else(|| StoreError::NotFound(format!("person {id}")))?;
-        let credits = sqlx::query(
+        let mut q = QueryBuilder::<Sqlite>::new(
             "SELECT i.id, i.kind, i.title, COALESCE(i.year, s.year), i.air_date, c.role, c.character, s.id, s.title
              FROM credits c JOIN items i ON i.id = c.item_id
              LEFT JOIN items s ON s.id = i.series_id
-             WHERE c.person_id = ?
-             ORDER BY c.role, COALESCE(i.air_date, printf('%04d', COALESCE(i.year, s.year, 9999))), i.sort_title",
-        )
-        .bind(id)
-        .fetch_all(&self.reader)
-        .await?;
+             WHERE c.person_id = ",
+        );
+        q.push_bind(id);
+        crate::profiles::push_access(&mut q, "i", access);
+        q.push(" ORDER BY c.role, COALESCE(i.air_date, printf('%04d', COALESCE(i.year, s.year, 9999))), i.sort_title");
+        let credits = q.build().fetch_all(&self.reader).await?;
         let mut roles: Vec<RoleGroup> = Vec::new();
         for r in credits {
             let role: String = r.try_get(5)?;

@@ -11,7 +11,9 @@
 mod audit;
 pub use audit::{AuditEntry, AuditEvent};
 mod catalog;
+mod profiles;
 pub use catalog::PlayableFile;
+pub use profiles::{rating_level, Access, Profile, ProfileFields, RATINGS};
 mod files;
 mod users;
 pub mod views;

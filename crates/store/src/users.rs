@@ -27,6 +27,8 @@ pub struct SessionInfo {
     pub kind: String,
     /// The client's address when it signed in.
     pub address: Option<String>,
+    /// The profile chosen on this device, if any.
+    pub profile_id: Option<i64>,
     pub created_at: i64,
     pub last_seen: i64,
     pub expires_at: i64,
@@ -44,7 +46,7 @@ pub struct NewSession<'a> {
 }
 
 const SESSION_COLUMNS: &str =
-    "s.id AS sid, s.user_id AS s_user, s.device, s.kind, s.address, s.created_at AS s_created, s.last_seen, s.expires_at";
+    "s.id AS sid, s.user_id AS s_user, s.device, s.kind, s.address, s.profile_id, s.created_at AS s_created, s.last_seen, s.expires_at";
 
 fn session_from(r: &sqlx::sqlite::SqliteRow) -> Result<SessionInfo> {
     Ok(SessionInfo {
@@ -53,6 +55,7 @@ fn session_from(r: &sqlx::sqlite::SqliteRow) -> Result<SessionInfo> {
         device: r.try_get("device")?,
         kind: r.try_get("kind")?,
         address: r.try_get("address")?,
+        profile_id: r.try_get("profile_id")?,
         created_at: r.try_get("s_created")?,
         last_seen: r.try_get("last_seen")?,
         expires_at: r.try_get("expires_at")?,
@@ -160,6 +163,7 @@ impl Store {
             device: new.device.map(str::to_string),
             kind: new.kind.to_string(),
             address: new.address.map(str::to_string),
+            profile_id: None,
             created_at: t,
             last_seen: t,
             expires_at: t + new.ttl_secs,

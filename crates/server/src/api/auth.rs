@@ -314,6 +314,8 @@ pub struct RevokedCount {
 pub struct Me {
     pub user: marquee_store::User,
     pub session: marquee_store::SessionInfo,
+    /// Who is watching on this device, when a profile was chosen.
+    pub profile: Option<marquee_store::Profile>,
 }
 
 /// The signed-in user and session.
@@ -323,6 +325,7 @@ pub async fn me(user: AuthUser) -> Json<Me> {
     Json(Me {
         user: user.user,
         session: user.session,
+        profile: user.profile,
     })
 }
 

@@ -32,16 +32,17 @@ fn id(p: IdPath) -> ApiResult<i64> {
     responses((status = 200, body = Page<TitleSummary>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list_series(
     State(state): State<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     q: QueryResult<ListQuery>,
     uri: Uri,
 ) -> ApiResult<Response> {
     let q = query(q)?;
     let store = &state.store;
+    let access = user.access();
     state
         .responses
-        .json(key(&uri), store.generation(), async {
-            Ok(store.list_titles("series", &q).await?)
+        .json(key(&uri, &access), store.generation(), async {
+            Ok(store.list_titles("series", &q, &access).await?)
         })
         .await
 }
@@ -51,25 +52,44 @@ pub async fn list_series(
     responses((status = 200, body = Page<TitleSummary>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list_movies(
     State(state): State<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     q: QueryResult<ListQuery>,
     uri: Uri,
 ) -> ApiResult<Response> {
     let q = query(q)?;
     let store = &state.store;
+    let access = user.access();
     state
         .responses
-        .json(key(&uri), store.generation(), async {
-            Ok(store.list_titles("movie", &q).await?)
+        .json(key(&uri, &access), store.generation(), async {
+            Ok(store.list_titles("movie", &q, &access).await?)
         })
         .await
 }
 
-async fn detail_of_kind(state: &AppState, id: i64, kind: &str, uri: &Uri) -> ApiResult<Response> {
+/// A 404 for an item the viewer's profile may not see: it is not there for them.
+pub(crate) async fn check_visible(state: &AppState, user: &AuthUser, id: i64) -> ApiResult<()> {
+    let access = user.access();
+    if access.is_unrestricted() || state.store.item_visible(id, &access).await? {
+        return Ok(());
+    }
+    Err(ApiError::not_found(format!(
+        "item {id} is not available on this profile"
+    )))
+}
+
+async fn detail_of_kind(
+    state: &AppState,
+    user: &AuthUser,
+    id: i64,
+    kind: &str,
+    uri: &Uri,
+) -> ApiResult<Response> {
+    check_visible(state, user, id).await?;
     let store = &state.store;
     state
         .responses
-        .json(key(uri), store.generation(), async {
+        .json(key(uri, &Default::default()), store.generation(), async {
             let item = store.item_detail(id).await?;
             if item.kind != kind {
                 return Err(ApiError::not_found(format!(
@@ -82,11 +102,11 @@ async fn detail_of_kind(state: &AppState, id: i64, kind: &str, uri: &Uri) -> Api
         .await
 }
 
-/// Cache key of a GET: its path and query.
-fn key(uri: &Uri) -> String {
-    uri.path_and_query()
-        .map(|pq| pq.as_str().to_string())
-        .unwrap_or_default()
+/// Cache key of a GET: its path and query, and the viewer's access class (a kids profile's
+/// list is not an adult's).
+fn key(uri: &Uri, access: &marquee_store::Access) -> String {
+    let pq = uri.path_and_query().map_or("", |pq| pq.as_str());
+    format!("{}|{pq}", access.tag())
 }
 
 /// A series with its seasons and episodes, credits, reviews and artwork.
@@ -95,11 +115,11 @@ fn key(uri: &Uri) -> String {
     responses((status = 200, body = ItemDetail), (status = 404, body = ErrorBody)))]
 pub async fn series_detail(
     State(state): State<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     p: IdPath,
     uri: Uri,
 ) -> ApiResult<Response> {
-    detail_of_kind(&state, id(p)?, "series", &uri).await
+    detail_of_kind(&state, &user, id(p)?, "series", &uri).await
 }
 
 /// A movie with credits, reviews, artwork, extras and its file.
@@ -108,11 +128,11 @@ pub async fn series_detail(
     responses((status = 200, body = ItemDetail), (status = 404, body = ErrorBody)))]
 pub async fn movie_detail(
     State(state): State<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     p: IdPath,
     uri: Uri,
 ) -> ApiResult<Response> {
-    detail_of_kind(&state, id(p)?, "movie", &uri).await
+    detail_of_kind(&state, &user, id(p)?, "movie", &uri).await
 }
 
 /// Any item: series, season, episode, movie or extra.
@@ -121,15 +141,16 @@ pub async fn movie_detail(
     responses((status = 200, body = ItemDetail), (status = 404, body = ErrorBody)))]
 pub async fn item_detail(
     State(state): State<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     p: IdPath,
     uri: Uri,
 ) -> ApiResult<Response> {
     let id = id(p)?;
+    check_visible(&state, &user, id).await?;
     let store = &state.store;
     state
         .responses
-        .json(key(&uri), store.generation(), async {
+        .json(key(&uri, &Default::default()), store.generation(), async {
             Ok(store.item_detail(id).await?)
         })
         .await
@@ -166,10 +187,12 @@ pub async fn list_people(
     responses((status = 200, body = PersonDetail), (status = 404, body = ErrorBody)))]
 pub async fn person_detail(
     State(state): State<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     p: IdPath,
 ) -> ApiResult<Json<PersonDetail>> {
-    Ok(Json(state.store.person_detail(id(p)?).await?))
+    Ok(Json(
+        state.store.person_detail(id(p)?, &user.access()).await?,
+    ))
 }
 
 /// Genres with the number of titles in each.

@@ -4,8 +4,9 @@ pub mod admin;
 pub mod auth;
 pub mod catalog;
 pub mod playback;
+pub mod profiles;
 
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
 
 use crate::AppState;
@@ -44,6 +45,12 @@ pub fn router() -> Router<AppState> {
             get(auth::list_sessions).delete(auth::revoke_all_sessions),
         )
         .route("/me/sessions/{id}", delete(auth::revoke_session))
+        .route("/me/profiles", get(profiles::list).post(profiles::create))
+        .route(
+            "/me/profiles/{id}",
+            put(profiles::update).delete(profiles::delete),
+        )
+        .route("/me/profile", post(profiles::choose))
         .route("/series", get(catalog::list_series))
         .route("/series/{id}", get(catalog::series_detail))
         .route("/movies", get(catalog::list_movies))

@@ -198,7 +198,7 @@ async fn progressive_response(
         (status = 304), (status = 404, body = ErrorBody), (status = 416, description = "no byte of the range exists")))]
 pub async fn direct(
     State(state): State<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     method: Method,
     headers: HeaderMap,
     p: IdPath,
@@ -208,6 +208,7 @@ pub async fn direct(
         p.map_err(|_| ApiError::bad_request("the id in the path must be a whole number"))?;
     let Query(q) =
         q.map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
+    super::catalog::check_visible(&state, &user, item_id).await?;
     direct_response(&state, item_id, q.download, &method, &headers).await
 }
 
@@ -298,6 +299,8 @@ pub async fn playback_info(
 ) -> ApiResult<Json<PlaybackInfo>> {
     let Path(item_id) =
         p.map_err(|_| ApiError::bad_request("the id in the path must be a whole number"))?;
+    // A profile's rating ceiling applies before any link is signed.
+    super::catalog::check_visible(&state, &user, item_id).await?;
     let (file, real) = playable(&state, item_id).await?;
     let packaged = package(&state, &file, &real).await?;
     let expires = crate::unix_now() + PLAYBACK_TTL_SECS;
