@@ -9,6 +9,7 @@ export interface SessionView {
   created_at: number; last_seen: number; expires_at: number; current: boolean;
 }
 export interface Page<T> { items: T[]; total: number }
+export interface Profile { id: number; name: string; kids: boolean; max_rating?: string | null; allow_unrated: boolean; has_pin: boolean }
 export interface TitleSummary {
   id: number; kind: string; title: string; year?: number | null; synopsis?: string | null;
   content_rating?: string | null; runtime_minutes?: number | null; genres: string[];
@@ -124,6 +125,8 @@ export const api = {
   login: (username: string, password: string) =>
     request<LoginResponse>("POST", "/api/v1/auth/login", { username, password, cookie: true, device: browserName() }),
   sessions: (s?: AbortSignal) => get<SessionView[]>("/api/v1/me/sessions", s),
+  profiles: (s?: AbortSignal) => get<{ profiles: Profile[]; current?: number | null }>("/api/v1/me/profiles", s),
+  chooseProfile: (profile_id: number, pin?: string) => request<Profile>("POST", "/api/v1/me/profile", { profile_id, pin }),
   revokeSession: (id: number) => request<void>("DELETE", `/api/v1/me/sessions/${id}`),
   signOutEverywhere: () => request<{ revoked: number }>("DELETE", "/api/v1/me/sessions"),
   logout: () => request<void>("POST", "/api/v1/auth/logout", {}),

@@ -14,6 +14,7 @@ import { searchPage } from "./pages/search";
 import { accountPage } from "./pages/account";
 import { adminPage } from "./pages/admin";
 import { watchPage } from "./pages/watch";
+import { profilesPage } from "./pages/profiles";
 
 route("/", homePage);
 route("/login", loginPage, { chrome: false });
@@ -25,6 +26,7 @@ route("/items/:id", (m, c) => titlePage(m, c, "items"));
 route("/people/:id", personPage);
 route("/search", searchPage);
 route("/account", accountPage);
+route("/profiles", profilesPage, { chrome: false });
 route("/admin", adminPage);
 route("/watch/:id", watchPage, { chrome: false });
 

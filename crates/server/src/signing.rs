@@ -1,6 +1,6 @@
 //! Signed playback URLs: a player fetches manifests and segments without any header, so the
-//! permission travels in the URL as an HMAC-SHA256 over the key id, the item, the user and an
-//! expiry.
+//! permission travels in the URL as an HMAC-SHA256 over the key id, the item, the user, the
+//! profile (0 for none) and an expiry.
 //!
 //! The token sits in the path (`/stream/{item}/{token}/…`) so that the relative URLs inside
 //! manifests carry it to every segment without rewriting them, and a CDN can cache segments by
@@ -35,6 +35,13 @@ pub struct Signer {
     keys: RwLock<Vec<Key>>,
     /// Where the keyring is kept; `None` for a signer that lives in memory only (tests).
     path: Option<PathBuf>,
+}
+
+/// Who a playback link was issued to: the user and the profile (0: the account itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    pub user: i64,
+    pub profile: i64,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -139,35 +146,54 @@ impl Signer {
         Ok(id)
     }
 
-    fn mac(secret: &[u8; 32], key_id: u32, item_id: i64, user_id: i64, expires: i64) -> HmacSha256 {
+    fn mac(
+        secret: &[u8; 32],
+        key_id: u32,
+        item_id: i64,
+        viewer: Viewer,
+        expires: i64,
+    ) -> HmacSha256 {
         // new_from_slice accepts any key length for HMAC; 32 bytes never fails.
         let mut mac = HmacSha256::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
-        mac.update(format!("play:{key_id}:{item_id}:{user_id}:{expires}").as_bytes());
+        let Viewer { user, profile } = viewer;
+        mac.update(format!("play:{key_id}:{item_id}:{user}:{profile}:{expires}").as_bytes());
         mac
     }
 
-    /// `{key}-{user}-{expires}-{mac}`: URL-safe, no padding.
-    pub fn sign(&self, item_id: i64, user_id: i64, expires: i64) -> String {
+    /// `{key}-{user}-{profile}-{expires}-{mac}`: URL-safe, no padding.
+    pub fn sign(&self, item_id: i64, viewer: Viewer, expires: i64) -> String {
         let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
         let Some(key) = keys.first() else {
             return String::new();
         };
-        let tag = Self::mac(&key.secret, key.id, item_id, user_id, expires)
+        let tag = Self::mac(&key.secret, key.id, item_id, viewer, expires)
             .finalize()
             .into_bytes();
-        format!("{}-{user_id}-{expires}-{}", key.id, hex::encode(&tag[..16]))
+        format!(
+            "{}-{}-{}-{expires}-{}",
+            key.id,
+            viewer.user,
+            viewer.profile,
+            hex::encode(&tag[..16])
+        )
     }
 
-    /// The user a token was issued to, if it is genuine, unexpired and for this item.
-    pub fn verify(&self, item_id: i64, token: &str, now: i64) -> Result<i64, TokenError> {
-        let mut parts = token.splitn(4, '-');
-        let (Some(key_id), Some(user), Some(expires), Some(tag)) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+    /// Who a token was issued to, if it is genuine, unexpired and for this item.
+    pub fn verify(&self, item_id: i64, token: &str, now: i64) -> Result<Viewer, TokenError> {
+        let mut parts = token.splitn(5, '-');
+        let (Some(key_id), Some(user), Some(profile), Some(expires), Some(tag)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
             return Err(TokenError::Malformed);
         };
         let key_id: u32 = key_id.parse().map_err(|_| TokenError::Malformed)?;
         let user: i64 = user.parse().map_err(|_| TokenError::Malformed)?;
+        let profile: i64 = profile.parse().map_err(|_| TokenError::Malformed)?;
+        let viewer = Viewer { user, profile };
         let expires: i64 = expires.parse().map_err(|_| TokenError::Malformed)?;
         let tag = hex::decode(tag).map_err(|_| TokenError::Malformed)?;
         if tag.len() != 16 {
@@ -180,13 +206,13 @@ impl Signer {
             .find(|k| k.id == key_id)
             .ok_or(TokenError::Forged)?;
         // Constant-time comparison of the truncated tag.
-        Self::mac(&key.secret, key.id, item_id, user, expires)
+        Self::mac(&key.secret, key.id, item_id, viewer, expires)
             .verify_truncated_left(&tag)
             .map_err(|_| TokenError::Forged)?;
         if expires <= now {
             return Err(TokenError::Expired);
         }
-        Ok(user)
+        Ok(viewer)
     }
 }
 
@@ -249,19 +275,43 @@ fn write_keyring(path: &Path, keys: &[Key]) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
+    const ALICE: Viewer = Viewer {
+        user: 3,
+        profile: 0,
+    };
+
     #[test]
-    fn tokens_bind_item_user_and_expiry() {
+    fn tokens_bind_item_user_profile_and_expiry() {
         let s = Signer::new([7; 32]);
-        let t = s.sign(42, 3, 1000);
-        assert_eq!(s.verify(42, &t, 999), Ok(3));
+        let t = s.sign(42, ALICE, 1000);
+        assert_eq!(s.verify(42, &t, 999), Ok(ALICE));
         assert_eq!(s.verify(42, &t, 1000), Err(TokenError::Expired));
         assert_eq!(s.verify(43, &t, 10), Err(TokenError::Forged));
         let other_key = Signer::new([8; 32]);
         assert_eq!(other_key.verify(42, &t, 10), Err(TokenError::Forged));
-        // Changing the user or expiry breaks the MAC.
-        let forged = t.replacen("-3-", "-4-", 1);
-        assert_eq!(s.verify(42, &forged, 10), Err(TokenError::Forged));
-        for bad in ["", "x", "1-2", "1-2-3", "1-2-3-zz", "a-b-c-00", "1-2-3-00"] {
+        // Changing the user, the profile or the expiry breaks the MAC.
+        for forged in [t.replacen("-3-", "-4-", 1), t.replacen("-3-0-", "-3-7-", 1)] {
+            assert_eq!(
+                s.verify(42, &forged, 10),
+                Err(TokenError::Forged),
+                "{forged}"
+            );
+        }
+        let kids = Viewer {
+            user: 3,
+            profile: 9,
+        };
+        assert_eq!(s.verify(42, &s.sign(42, kids, 1000), 10), Ok(kids));
+        for bad in [
+            "",
+            "x",
+            "1-2",
+            "1-2-3",
+            "1-2-3-4",
+            "1-2-3-4-zz",
+            "a-b-c-d-00",
+            "1-2-3-4-00",
+        ] {
             assert_eq!(s.verify(42, bad, 10), Err(TokenError::Malformed), "{bad}");
         }
     }
@@ -272,21 +322,21 @@ mod tests {
         let path = dir.path().join("playback-keys");
         let s = Signer::load_or_create(&path).unwrap();
         let now = 1_000_000;
-        let old = s.sign(5, 1, now + PLAYBACK_TTL_SECS);
+        let old = s.sign(5, ALICE, now + PLAYBACK_TTL_SECS);
         assert_eq!(s.rotate(now).unwrap(), 2);
-        let new = s.sign(5, 1, now + PLAYBACK_TTL_SECS);
+        let new = s.sign(5, ALICE, now + PLAYBACK_TTL_SECS);
         assert!(new.starts_with("2-"), "{new}");
         // Both verify, also after a restart (the keyring is on disk).
         let reloaded = Signer::load_or_create(&path).unwrap();
         for signer in [&s, &reloaded] {
-            assert_eq!(signer.verify(5, &old, now + 10), Ok(1));
-            assert_eq!(signer.verify(5, &new, now + 10), Ok(1));
+            assert_eq!(signer.verify(5, &old, now + 10), Ok(ALICE));
+            assert_eq!(signer.verify(5, &new, now + 10), Ok(ALICE));
         }
         // Once every link the old key signed has expired, the next rotation forgets it.
         let later = now + PLAYBACK_TTL_SECS + 1;
         assert_eq!(s.rotate(later).unwrap(), 3);
         assert_eq!(s.verify(5, &old, now + 10), Err(TokenError::Forged));
-        assert_eq!(s.verify(5, &new, now + 10), Ok(1));
+        assert_eq!(s.verify(5, &new, now + 10), Ok(ALICE));
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 2, "{text}");
         use std::os::unix::fs::PermissionsExt;

@@ -80,7 +80,8 @@ export function accountPage(main: HTMLElement, ctx: PageContext) {
 
   main.append(h("div", { class: "page narrow" },
     h("h1", null, "Account"),
-    h("section", { class: "card-panel", "aria-label": "Signed in as" }, who, h("div", { class: "actions" }, signOut)),
+    h("section", { class: "card-panel", "aria-label": "Signed in as" }, who,
+      h("div", { class: "actions" }, h("a", { class: "btn", href: "/profiles", id: "switch-profile" }, "Switch profile"), signOut)),
     h("section", { class: "card-panel", "aria-labelledby": "dev-h" },
       h("h2", { id: "dev-h" }, "Your devices"), devices, devMsg, h("div", { class: "actions" }, everywhere)),
     form,

@@ -35,7 +35,8 @@ export function loginPage(main: HTMLElement, ctx: PageContext) {
     try {
       const res = await api.login(user.value.trim(), pass.value);
       session.setUser(res.user);
-      navigate(safeNext, { replace: true });
+      // Who is watching on this device: the picker passes straight through without profiles.
+      navigate(`/profiles${safeNext !== "/" ? `?next=${encodeURIComponent(safeNext)}` : ""}`, { replace: true });
     } catch (err) {
       error.textContent = err instanceof ApiError && err.status === 401 ? "That user name and password do not match." : err instanceof Error ? err.message : String(err);
       error.hidden = false;

@@ -304,7 +304,11 @@ pub async fn playback_info(
     let (file, real) = playable(&state, item_id).await?;
     let packaged = package(&state, &file, &real).await?;
     let expires = crate::unix_now() + PLAYBACK_TTL_SECS;
-    let token = state.signer.sign(item_id, user.user.id, expires);
+    let viewer = crate::signing::Viewer {
+        user: user.user.id,
+        profile: user.profile.as_ref().map_or(0, |p| p.id),
+    };
+    let token = state.signer.sign(item_id, viewer, expires);
     let base = format!("/stream/{item_id}/{token}");
     let mut tracks = Vec::new();
     let mut subtitles: Vec<PlaybackSubtitle> = subtitles_of(&state, &packaged)
