@@ -24,16 +24,7 @@ async fn a_kids_profile_sees_nothing_above_its_ceiling() {
     let api = server.admin().await;
     server.wait_for_scan(&api).await;
     let movies = api.get("/api/v1/movies").await;
-    let id_of = |t: &str| {
-        movies["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["title"] == t)
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap()
-    };
+    let id_of = |t: &str| id_of(&movies, t);
     let mature = id_of("Harbor Lights");
     let series = api.get("/api/v1/series").await["items"][0]["id"]
         .as_i64()

@@ -118,16 +118,7 @@ async fn stream_urls_are_signed_cacheable_and_ranged() {
     std::fs::write(media.path().join("Movies/Sigma (2000).mp4"), b"not a video").unwrap();
     let (server, api) = serve_media(data.path(), media.path()).await;
     let movies = api.get("/api/v1/movies").await;
-    let id_of = |t: &str| {
-        movies["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["title"] == t)
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap()
-    };
+    let id_of = |t: &str| id_of(&movies, t);
     let (pi, rho) = (id_of("Pi"), id_of("Rho"));
     let info = api.get(&format!("/api/v1/items/{pi}/playback")).await;
     let hls = info["hls"].as_str().unwrap().to_string();
@@ -472,16 +463,7 @@ async fn progressive_mp4_of_a_matroska_file() {
     );
     let (server, api) = serve_media(data.path(), media.path()).await;
     let movies = api.get("/api/v1/movies").await;
-    let id_of = |t: &str| {
-        movies["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["title"] == t)
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap()
-    };
+    let id_of = |t: &str| id_of(&movies, t);
     let info = api
         .get(&format!("/api/v1/items/{}/playback", id_of("Tau")))
         .await;

@@ -196,6 +196,18 @@ impl Api {
     }
 }
 
+/// The id of the title called `title` in a `{"items": [...]}` listing.
+pub fn id_of(list: &serde_json::Value, title: &str) -> i64 {
+    list["items"]
+        .as_array()
+        .expect("a listing")
+        .iter()
+        .find(|m| m["title"] == title)
+        .unwrap_or_else(|| panic!("no '{title}' in {list}"))["id"]
+        .as_i64()
+        .expect("an id")
+}
+
 /// `marquee serve --media MEDIA --no-watch` on DATA, signed in as the administrator, once its
 /// start-up scan has finished.
 pub async fn serve_media(data: &Path, media: &Path) -> (Server, Api) {
