@@ -173,14 +173,21 @@ impl FromRequestParts<AppState> for AuthUser {
             }
         }
         let hash = token_hash(&token);
-        let (session, user) = match state.sessions.get(&hash) {
+        // The session, its user and its chosen profile are checked together and cached together:
+        // a profile session costs no extra query per request.
+        let (session, user, profile) = match state.sessions.get(&hash) {
             Some(hit) => hit,
             None => {
-                let found = state.store.session_user(&hash).await?.ok_or_else(|| {
+                let (session, user) = state.store.session_user(&hash).await?.ok_or_else(|| {
                     ApiError::unauthorized(
                         "the session has expired or was signed out; sign in again",
                     )
                 })?;
+                let profile = match session.profile_id {
+                    Some(_) => state.store.session_profile(session.id).await?,
+                    None => None,
+                };
+                let found = (session, user, profile);
                 state.sessions.put(hash, found.clone());
                 found
             }
@@ -192,10 +199,6 @@ impl FromRequestParts<AppState> for AuthUser {
                 let _ = store.touch_session(id).await;
             });
         }
-        let profile = match session.profile_id {
-            Some(_) => state.store.session_profile(session.id).await?,
-            None => None,
-        };
         Ok(AuthUser {
             user,
             session,
@@ -251,19 +254,22 @@ pub struct SessionCache {
 }
 
 /// When a session was checked, and what the database said.
-type CachedSession = (std::time::Instant, (SessionInfo, User));
+type CachedSession = (std::time::Instant, Checked);
+
+/// A session as the database vouched for it: the session, its user and its chosen profile.
+type Checked = (SessionInfo, User, Option<Profile>);
 
 /// How long a checked session is trusted without asking the database again.
 const SESSION_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl SessionCache {
-    pub fn get(&self, token_hash: &str) -> Option<(SessionInfo, User)> {
+    pub fn get(&self, token_hash: &str) -> Option<Checked> {
         let entries = self.entries.lock().ok()?;
         let (at, value) = entries.get(token_hash)?;
         (at.elapsed() < SESSION_CACHE_TTL).then(|| value.clone())
     }
 
-    pub fn put(&self, token_hash: String, value: (SessionInfo, User)) {
+    pub fn put(&self, token_hash: String, value: Checked) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() > 10_000 {
                 entries.retain(|_, (at, _)| at.elapsed() < SESSION_CACHE_TTL);
@@ -275,7 +281,7 @@ impl SessionCache {
     /// Forgets a session (signed out) or every session of a user (disabled, password reset).
     pub fn evict(&self, session_id: Option<i64>, user_id: Option<i64>) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|_, (_, (s, u))| Some(s.id) != session_id && Some(u.id) != user_id);
+            entries.retain(|_, (_, (s, u, _))| Some(s.id) != session_id && Some(u.id) != user_id);
         }
     }
 }
