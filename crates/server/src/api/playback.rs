@@ -474,6 +474,11 @@ pub async fn stream(
         .signer
         .verify(item_id, &token, crate::unix_now())
         .map_err(|e| ApiError::forbidden(e.to_string()))?;
+    // Under a client's `p/{choice}/`, everything but its master playlist is the file's own.
+    let rest = match rest.strip_prefix("p/").and_then(|r| r.split_once('/')) {
+        Some((_, inner)) if inner != "master.m3u8" => inner.to_string(),
+        _ => rest,
+    };
     let download = q.map(|Query(q)| q.download).unwrap_or(false);
     if rest == "direct" {
         return direct_response(&state, item_id, download, &method, &headers).await;
@@ -484,10 +489,6 @@ pub async fn stream(
         return progressive_response(packaged, &real, download, &method, &headers).await;
     }
     // A client's own master playlist and transcoded renditions.
-    let rest = match rest.strip_prefix("p/").and_then(|r| r.split_once('/')) {
-        Some((_, inner)) if inner != "master.m3u8" => inner.to_string(),
-        _ => rest,
-    };
     let subs = async {
         let m = packaged.manifests(subtitles_of(&state, &packaged).await);
         crate::packaging::renditions(&m)
