@@ -256,6 +256,13 @@ async fn hevc_ac3_is_transcoded_for_chromium_in_line_with_the_original() {
     // ffmpeg decodes the client's playlist through the real server, and sees H.264 and AAC.
     ffmpeg_decodes(&master_url);
     assert_eq!(codecs(&master_url), vec!["aac", "h264"]);
+    let mpd_url = server.url(info["dash"].as_str().unwrap());
+    assert!(
+        mpd_url.ends_with("/p/1.h264-240,2.aac/manifest.mpd"),
+        "{mpd_url}"
+    );
+    ffmpeg_decodes(&mpd_url);
+    assert_eq!(codecs(&mpd_url), vec!["aac", "h264"]);
     // Every cached segment is whole.
     let cache = server.data.join("transcode/cache");
     let files = cached_files(&cache);

@@ -44,6 +44,15 @@ pub struct SegmentRun<'a> {
 /// Sample rates an AAC-LC encoder takes as they are.
 const AAC_RATES: &[u32] = &[8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000];
 
+/// The sample rate an AAC rendition of audio at `source_rate` has.
+pub fn aac_rate(source_rate: u32) -> u32 {
+    if AAC_RATES.contains(&source_rate) {
+        source_rate
+    } else {
+        48_000
+    }
+}
+
 fn secs(t: f64) -> String {
     format!("{:.6}", t.max(0.0))
 }
@@ -106,11 +115,7 @@ pub fn segment_args(run: &SegmentRun<'_>) -> Vec<OsString> {
             }
         }
         Rendition::AacStereo => {
-            let rate = if AAC_RATES.contains(&run.sample_rate) {
-                run.sample_rate
-            } else {
-                48_000
-            };
+            let rate = aac_rate(run.sample_rate);
             for s in ["-vn", "-c:a", "aac", "-ac", "2"] {
                 push(s);
             }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use marquee_media::manifest::{bandwidth, track_dir};
+use marquee_media::manifest::{bandwidth, segment_range, track_dir};
 use marquee_media::{SampleIndex, SegmentPlan, SubtitleRendition, TrackIndex, TrackKind};
 
 use crate::decide::{nominal_bitrate, Chosen, Rendition};
@@ -223,6 +223,173 @@ pub fn hls_master_for(
     Some(m)
 }
 
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A SegmentTimeline: the first `S` carries the start time, equal durations run-length encoded.
+fn timeline(m: &mut String, first: i64, durations: impl Iterator<Item = u64>) {
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for d in durations {
+        match runs.last_mut() {
+            Some((rd, r)) if *rd == d => *r += 1,
+            _ => runs.push((d, 0)),
+        }
+    }
+    m.push_str("          <SegmentTimeline>\n");
+    for (i, (d, r)) in runs.iter().enumerate() {
+        m.push_str("            <S");
+        if i == 0 {
+            let _ = write!(m, " t=\"{}\"", first.max(0));
+        }
+        let _ = write!(m, " d=\"{d}\"");
+        if *r > 0 {
+            let _ = write!(m, " r=\"{r}\"");
+        }
+        m.push_str("/>\n");
+    }
+    m.push_str("          </SegmentTimeline>\n");
+}
+
+/// The static DASH MPD offering exactly `choice`: one AdaptationSet for the video, one per
+/// audio track, remuxed or transcoded, and one per subtitle rendition. `None` as for
+/// [`hls_master_for`].
+pub fn dash_mpd_for(
+    index: &SampleIndex,
+    plan: &SegmentPlan,
+    choice: &[Chosen],
+    subtitles: &[SubtitleRendition],
+) -> Option<String> {
+    // Validated (and ordered) as the HLS master does.
+    hls_master_for(index, plan, choice, &[])?;
+    let ts = u64::from(plan.timescale.max(1));
+    let mut m = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        m,
+        "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" profiles=\"urn:mpeg:dash:profile:isoff-live:2011\" \
+         type=\"static\" mediaPresentationDuration=\"PT{:.3}S\" minBufferTime=\"PT{}S\">",
+        plan.total_seconds().max(0.0),
+        plan.target_duration()
+    );
+    m.push_str("  <Period id=\"0\" start=\"PT0S\">\n");
+    let mut next_id = 0u64;
+    for c in choice {
+        let track = index.track(c.track_id)?;
+        let offer = Offer {
+            track,
+            rendition: c.rendition,
+        };
+        let video = track.kind == TrackKind::Video;
+        next_id = next_id.max(u64::from(track.track_id));
+        let _ = write!(
+            m,
+            "    <AdaptationSet id=\"{}\" contentType=\"{}\" mimeType=\"{}\" segmentAlignment=\"true\" startWithSAP=\"1\"",
+            track.track_id,
+            if video { "video" } else { "audio" },
+            if video { "video/mp4" } else { "audio/mp4" }
+        );
+        if let Some(l) = &track.language {
+            let tag = marquee_media::lang::bcp47(l).unwrap_or_else(|| l.clone());
+            let _ = write!(m, " lang=\"{}\"", xml(&tag));
+        }
+        m.push_str(">\n");
+        let _ = write!(
+            m,
+            "      <Representation id=\"{}\" bandwidth=\"{}\"",
+            xml(&offer.dir().replace('/', "-")),
+            offer.bandwidth(plan).0
+        );
+        if let Some(c) = offer.codec_string() {
+            let _ = write!(m, " codecs=\"{}\"", xml(&c));
+        }
+        if video {
+            if let Some((w, h)) = offer.resolution() {
+                let _ = write!(m, " width=\"{w}\" height=\"{h}\"");
+            }
+            if let Some(f) = frame_rate(track) {
+                let _ = write!(m, " frameRate=\"{}\"", (f * 1000.0).round() / 1000.0);
+            }
+        }
+        m.push_str(">\n");
+        if !video && offer.channels() > 0 {
+            let _ = writeln!(
+                m,
+                "        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"{}\"/>",
+                offer.channels()
+            );
+        }
+        let dir = offer.dir();
+        // Transcoded video keeps the plan's timescale; AAC its sample rate; remuxed tracks their own.
+        let (timescale, start, first, durations): (u64, usize, i64, Vec<u64>) = match c.rendition {
+            Some(r) => {
+                let out = match r {
+                    Rendition::H264 { .. } => ts,
+                    Rendition::AacStereo => {
+                        u64::from(crate::command::aac_rate(track.codec_config.sample_rate))
+                    }
+                };
+                let at = |tick: i64| -> i64 {
+                    (i128::from(tick) * i128::from(out) / i128::from(ts)) as i64
+                };
+                let starts: Vec<i64> = plan.segments.iter().map(|s| at(s.start)).collect();
+                let end = at(plan
+                    .segments
+                    .last()
+                    .map_or(0, |s| s.start + s.duration as i64));
+                let durations = (0..starts.len())
+                    .map(|n| (starts.get(n + 1).copied().unwrap_or(end) - starts[n]).max(0) as u64)
+                    .collect();
+                (out, 0, starts.first().copied().unwrap_or(0), durations)
+            }
+            None => {
+                let range = segment_range(track, plan);
+                let first = range
+                    .clone()
+                    .next()
+                    .map(|n| {
+                        let s = plan.samples_for(track, n);
+                        track.samples.get(s.start).map_or(0, |x| x.pts().max(0))
+                    })
+                    .unwrap_or(0);
+                let durations = range
+                    .clone()
+                    .map(|n| plan.track_duration(track, n))
+                    .collect();
+                (u64::from(track.timescale), range.start, first, durations)
+            }
+        };
+        let _ = writeln!(
+            m,
+            "        <SegmentTemplate timescale=\"{timescale}\" initialization=\"{dir}/init.mp4\" media=\"{dir}/$Number$.m4s\" startNumber=\"{start}\">"
+        );
+        timeline(&mut m, first, durations.into_iter());
+        m.push_str("        </SegmentTemplate>\n      </Representation>\n    </AdaptationSet>\n");
+    }
+    for (i, s) in subtitles.iter().enumerate() {
+        let _ = write!(
+            m,
+            "    <AdaptationSet id=\"{}\" contentType=\"text\" mimeType=\"text/vtt\"",
+            next_id + 1 + i as u64
+        );
+        if let Some(l) = &s.language {
+            let tag = marquee_media::lang::bcp47(l).unwrap_or_else(|| l.clone());
+            let _ = write!(m, " lang=\"{}\"", xml(&tag));
+        }
+        let _ = writeln!(
+            m,
+            ">\n      <Label>{}</Label>\n      <Representation id=\"s{}\" bandwidth=\"256\">\n        <BaseURL>{}/subtitles.vtt</BaseURL>\n      </Representation>\n    </AdaptationSet>",
+            xml(&s.name),
+            xml(&s.key),
+            xml(&s.dir())
+        );
+    }
+    m.push_str("  </Period>\n</MPD>\n");
+    Some(m)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +466,14 @@ mod tests {
             &[]
         )
         .is_none());
+
+        let choice = crate::decide::parse_choice("1.h264-720,2.aac").unwrap();
+        let mpd = dash_mpd_for(&index, &plan, &choice, &[]).unwrap();
+        assert!(mpd.contains("media=\"t/1/h264-720/$Number$.m4s\""), "{mpd}");
+        assert!(mpd.contains("<S t=\"0\" d=\"2000\" r=\"4\"/>"), "{mpd}");
+        assert!(mpd.contains("timescale=\"48000\""), "{mpd}");
+        assert!(mpd.contains("<S t=\"0\" d=\"96000\" r=\"4\"/>"), "{mpd}");
+        assert!(mpd.contains("width=\"1280\" height=\"720\""), "{mpd}");
 
         let p = rendition_playlist(&plan);
         assert_eq!(p.matches("#EXTINF:2.000000,").count(), 5, "{p}");

@@ -403,16 +403,17 @@ pub async fn playback_info(
             t.reason = Some(d.reason.clone());
         }
     }
-    // With nothing at all to offer this client, the plain playlist stays (the tracks say why).
-    let hls = if decision.needs_choice() && !decision.choice().is_empty() {
-        format!("{base}/p/{}/master.m3u8", decision.choice())
+    // With nothing at all to offer this client, the plain manifests stay (the tracks say why).
+    let own = decision.needs_choice() && !decision.choice().is_empty();
+    let manifests = if own {
+        format!("{base}/p/{}", decision.choice())
     } else {
-        format!("{base}/master.m3u8")
+        base.clone()
     };
     Ok(Json(PlaybackInfo {
         item_id,
-        hls,
-        dash: format!("{base}/manifest.mpd"),
+        hls: format!("{manifests}/master.m3u8"),
+        dash: format!("{manifests}/manifest.mpd"),
         direct: format!("{base}/direct"),
         download: format!("{base}/direct?download=true"),
         progressive: packaged
@@ -476,7 +477,7 @@ pub async fn stream(
         .map_err(|e| ApiError::forbidden(e.to_string()))?;
     // Under a client's `p/{choice}/`, everything but its master playlist is the file's own.
     let rest = match rest.strip_prefix("p/").and_then(|r| r.split_once('/')) {
-        Some((_, inner)) if inner != "master.m3u8" => inner.to_string(),
+        Some((_, inner)) if inner != "master.m3u8" && inner != "manifest.mpd" => inner.to_string(),
         _ => rest,
     };
     let download = q.map(|Query(q)| q.download).unwrap_or(false);

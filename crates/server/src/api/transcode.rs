@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use marquee_media::{Container, TrackKind};
 use marquee_transcode::decide::{parse_choice, Rendition};
-use marquee_transcode::manifest::{hls_master_for, rendition_playlist};
+use marquee_transcode::manifest::{dash_mpd_for, hls_master_for, rendition_playlist};
 use marquee_transcode::{
     ClientCaps, Decision, ServerAbility, Title, TrackSpec, TranscodeError, Transcoder,
 };
@@ -90,9 +90,10 @@ pub async fn stream(
 ) -> Option<ApiResult<Response>> {
     let not_found = || ApiError::not_found(format!("no such stream file: {rest}"));
     if let Some(after) = rest.strip_prefix("p/") {
-        // p/{choice}/master.m3u8; anything else under p/{choice}/ is the same file as without it.
+        // p/{choice}/master.m3u8 or manifest.mpd; anything else under p/{choice}/ is the same
+        // file as without it.
         let (choice, inner) = after.split_once('/')?;
-        if inner != "master.m3u8" {
+        if inner != "master.m3u8" && inner != "manifest.mpd" {
             return None;
         }
         let Some(chosen) = parse_choice(choice) else {
@@ -109,11 +110,18 @@ pub async fn stream(
             }
         }
         let subs = subtitles.await;
-        let master = hls_master_for(&packaged.index, &packaged.plan, &chosen, &subs);
-        return Some(match master {
-            Some(m) => {
-                text(m, &packaged.fingerprint, &format!("master-{choice}")).respond(method, headers)
-            }
+        let body = if inner == "master.m3u8" {
+            hls_master_for(&packaged.index, &packaged.plan, &chosen, &subs)
+                .map(|m| text(m, &packaged.fingerprint, &format!("master-{choice}")))
+        } else {
+            dash_mpd_for(&packaged.index, &packaged.plan, &chosen, &subs).map(|m| {
+                let mut body = text(m, &packaged.fingerprint, &format!("mpd-{choice}"));
+                body.content_type = "application/dash+xml";
+                body
+            })
+        };
+        return Some(match body {
+            Some(b) => b.respond(method, headers),
             None => Err(not_found()),
         });
     }
