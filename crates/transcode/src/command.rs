@@ -18,6 +18,117 @@ pub const SEGMENT_LIST: &str = "segments.csv";
 /// side even after ffmpeg rounds times to its own time bases (less than a frame at 240 fps).
 const EARLY: f64 = 0.002;
 
+/// The H.264 encoder a video rendition uses.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum VideoEncoder {
+    /// libx264 on the CPU.
+    #[default]
+    Software,
+    /// VA-API (Intel, AMD) on a DRM render node.
+    Vaapi { device: String },
+    /// NVIDIA NVENC.
+    Nvenc,
+    /// Intel Quick Sync.
+    Qsv,
+}
+
+impl VideoEncoder {
+    /// Parses a configured name (`vaapi`, `nvenc`, `qsv`, `software`/`none`); a VA-API device
+    /// other than the first render node can follow a colon (`vaapi:/dev/dri/renderD129`).
+    pub fn parse(s: &str) -> Option<VideoEncoder> {
+        let (name, arg) = s.trim().split_once(':').unwrap_or((s.trim(), ""));
+        Some(match name.to_ascii_lowercase().as_str() {
+            "software" | "none" | "" => VideoEncoder::Software,
+            "vaapi" => VideoEncoder::Vaapi {
+                device: if arg.is_empty() {
+                    "/dev/dri/renderD128".into()
+                } else {
+                    arg.into()
+                },
+            },
+            "nvenc" => VideoEncoder::Nvenc,
+            "qsv" => VideoEncoder::Qsv,
+            _ => return None,
+        })
+    }
+
+    /// ffmpeg's name of the encoder.
+    pub fn codec(&self) -> &'static str {
+        match self {
+            VideoEncoder::Software => "libx264",
+            VideoEncoder::Vaapi { .. } => "h264_vaapi",
+            VideoEncoder::Nvenc => "h264_nvenc",
+            VideoEncoder::Qsv => "h264_qsv",
+        }
+    }
+
+    /// Options before `-i` (the VA-API device).
+    fn input_args(&self) -> Vec<String> {
+        match self {
+            VideoEncoder::Vaapi { device } => vec!["-vaapi_device".into(), device.clone()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The filter chain's tail after scaling: the pixel format, and the upload to the GPU.
+    fn filter_tail(&self) -> &'static str {
+        match self {
+            VideoEncoder::Vaapi { .. } => "format=nv12,hwupload",
+            VideoEncoder::Qsv => "format=nv12",
+            _ => "format=yuv420p",
+        }
+    }
+
+    /// Rate and speed options for `preset` (libx264's name; hardware encoders get their fastest).
+    fn quality_args(&self, preset: &str) -> Vec<String> {
+        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect();
+        match self {
+            VideoEncoder::Software => v(&["-preset", preset, "-crf", "23"]),
+            VideoEncoder::Vaapi { .. } => v(&["-qp", "23"]),
+            VideoEncoder::Nvenc => v(&[
+                "-preset",
+                "p1",
+                "-rc",
+                "vbr",
+                "-cq",
+                "23",
+                "-forced-idr",
+                "1",
+            ]),
+            VideoEncoder::Qsv => v(&["-preset", "veryfast", "-global_quality", "23"]),
+        }
+    }
+
+    /// A one-second test encode: whether this encoder works on this machine.
+    pub fn test_args(&self) -> Vec<String> {
+        let mut a: Vec<String> = ["-hide_banner", "-nostdin", "-loglevel", "error"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        a.extend(self.input_args());
+        a.extend(
+            [
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=320x180:rate=25:duration=1",
+                "-vf",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        );
+        a.push(self.filter_tail().into());
+        a.extend([
+            "-c:v".into(),
+            self.codec().into(),
+            "-f".into(),
+            "null".into(),
+            "-".into(),
+        ]);
+        a
+    }
+}
+
 /// One just-in-time run of ffmpeg for one track.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentRun<'a> {
@@ -38,6 +149,7 @@ pub struct SegmentRun<'a> {
     pub sample_rate: u32,
     /// x264 preset (`ultrafast` … `medium`).
     pub preset: &'a str,
+    pub encoder: &'a VideoEncoder,
     pub out_dir: &'a Path,
 }
 
@@ -63,6 +175,11 @@ pub fn segment_args(run: &SegmentRun<'_>) -> Vec<OsString> {
     let mut push = |s: &str| a.push(s.into());
     for s in ["-hide_banner", "-nostdin", "-loglevel", "error", "-y"] {
         push(s);
+    }
+    if run.rendition.is_video() {
+        for s in run.encoder.input_args() {
+            push(&s);
+        }
     }
     if run.start > 0.0 {
         push("-ss");
@@ -91,14 +208,15 @@ pub fn segment_args(run: &SegmentRun<'_>) -> Vec<OsString> {
             if run.source_height > height {
                 filter.push_str(&format!("scale=-2:{height},"));
             }
-            filter.push_str("format=yuv420p");
-            for s in [
-                "-an", "-vf", &filter, "-c:v", "libx264", "-preset", run.preset,
-            ] {
+            filter.push_str(run.encoder.filter_tail());
+            for s in ["-an", "-vf", &filter, "-c:v", run.encoder.codec()] {
                 push(s);
             }
+            for s in run.encoder.quality_args(run.preset) {
+                push(&s);
+            }
             let level = if height > 1080 { "5.1" } else { "4.1" };
-            for s in ["-profile:v", "high", "-level:v", level, "-crf", "23"] {
+            for s in ["-profile:v", "high", "-level:v", level] {
                 push(s);
             }
             push("-maxrate");
@@ -210,6 +328,7 @@ mod tests {
             source_height: 1080,
             sample_rate: 0,
             preset: "veryfast",
+            encoder: &VideoEncoder::Software,
             out_dir: Path::new("/w/run"),
         };
         let a = strings(&segment_args(&run));
@@ -242,6 +361,7 @@ mod tests {
             source_height: 0,
             sample_rate: 44_100,
             preset: "veryfast",
+            encoder: &VideoEncoder::Software,
             out_dir: Path::new("w"),
         };
         let a = strings(&segment_args(&run));
@@ -267,12 +387,50 @@ mod tests {
             source_height: 240,
             sample_rate: 0,
             preset: "ultrafast",
+            encoder: &VideoEncoder::Software,
             out_dir: Path::new("w"),
         };
         assert_eq!(
             after(&strings(&segment_args(&run)), "-vf"),
             "format=yuv420p"
         );
+    }
+
+    #[test]
+    fn hardware_encoders() {
+        let vaapi = VideoEncoder::parse("vaapi").unwrap();
+        let run = SegmentRun {
+            source: Path::new("a.mkv"),
+            position: 0,
+            rendition: Rendition::H264 { height: 720 },
+            start: 6.0,
+            cuts: &[6.0, 12.0],
+            first_segment: 1,
+            source_height: 1080,
+            sample_rate: 0,
+            preset: "veryfast",
+            encoder: &vaapi,
+            out_dir: Path::new("w"),
+        };
+        let a = strings(&segment_args(&run));
+        assert_eq!(after(&a, "-vaapi_device"), "/dev/dri/renderD128");
+        let at = |f: &str| a.iter().position(|s| s == f).unwrap();
+        assert!(at("-vaapi_device") < at("-i"));
+        assert_eq!(after(&a, "-vf"), "scale=-2:720,format=nv12,hwupload");
+        assert_eq!(after(&a, "-c:v"), "h264_vaapi");
+        assert!(!a.contains(&"-crf".to_string()));
+        assert_eq!(after(&a, "-force_key_frames"), "5.998000");
+        assert_eq!(VideoEncoder::parse("NVENC"), Some(VideoEncoder::Nvenc));
+        assert_eq!(
+            VideoEncoder::parse("vaapi:/dev/dri/renderD129"),
+            Some(VideoEncoder::Vaapi {
+                device: "/dev/dri/renderD129".into()
+            })
+        );
+        assert_eq!(VideoEncoder::parse("quantum"), None);
+        assert!(VideoEncoder::Qsv
+            .test_args()
+            .contains(&"h264_qsv".to_string()));
     }
 
     #[test]

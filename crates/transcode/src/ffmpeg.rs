@@ -35,6 +35,48 @@ pub fn lists_encoder(encoders: &str, name: &str) -> bool {
         .any(|l| l.split_whitespace().nth(1) == Some(name))
 }
 
+/// The hardware encoder `wanted` if this ffmpeg has it and a test encode works, else software,
+/// with the reason for falling back.
+pub fn choose_encoder(
+    ffmpeg: &Ffmpeg,
+    wanted: &crate::command::VideoEncoder,
+) -> (crate::command::VideoEncoder, Option<String>) {
+    use crate::command::VideoEncoder;
+    if *wanted == VideoEncoder::Software {
+        return (VideoEncoder::Software, None);
+    }
+    let fallback = |why: String| (VideoEncoder::Software, Some(why));
+    let listed = Command::new(&ffmpeg.path)
+        .args(["-hide_banner", "-encoders"])
+        .stdin(Stdio::null())
+        .output()
+        .map(|o| lists_encoder(&String::from_utf8_lossy(&o.stdout), wanted.codec()))
+        .unwrap_or(false);
+    if !listed {
+        return fallback(format!(
+            "{} has no {} encoder",
+            ffmpeg.path.display(),
+            wanted.codec()
+        ));
+    }
+    match Command::new(&ffmpeg.path)
+        .args(wanted.test_args())
+        .stdin(Stdio::null())
+        .output()
+    {
+        Ok(o) if o.status.success() => (wanted.clone(), None),
+        Ok(o) => fallback(format!(
+            "a test encode with {} failed: {}",
+            wanted.codec(),
+            String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .last()
+                .unwrap_or("no message")
+        )),
+        Err(e) => fallback(format!("a test encode with {} failed: {e}", wanted.codec())),
+    }
+}
+
 /// Finds ffmpeg: `configured` (a path, or `none` to turn transcoding off), else `ffmpeg` on
 /// the PATH. Checks that it runs and has [`NEEDED_ENCODERS`].
 pub fn locate(configured: Option<&str>) -> Result<Ffmpeg, LocateError> {
@@ -197,6 +239,24 @@ mod tests {
             locate(Some("/nonexistent/ffmpeg")),
             Err(LocateError::DoesNotRun { .. })
         ));
+    }
+
+    #[test]
+    fn a_missing_hardware_encoder_falls_back_to_software() {
+        use crate::command::VideoEncoder;
+        let Ok(ffmpeg) = locate(None) else {
+            // Without ffmpeg there is nothing to probe; the command lines are tested in `command`.
+            return;
+        };
+        // A render node that does not exist: the test encode fails, software takes over.
+        let wanted = VideoEncoder::parse("vaapi:/dev/dri/renderD999").unwrap();
+        let (chosen, why) = choose_encoder(&ffmpeg, &wanted);
+        assert_eq!(chosen, VideoEncoder::Software);
+        assert!(why.unwrap().contains("h264_vaapi"));
+        assert_eq!(
+            choose_encoder(&ffmpeg, &VideoEncoder::Software),
+            (VideoEncoder::Software, None)
+        );
     }
 
     #[test]

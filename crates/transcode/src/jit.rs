@@ -20,7 +20,7 @@ use marquee_media::{SegmentPlan, TrackKind};
 use tokio::sync::Notify;
 
 use crate::cache::SegmentCache;
-use crate::command::{parse_segment_list, segment_args, SegmentRun, SEGMENT_LIST};
+use crate::command::{parse_segment_list, segment_args, SegmentRun, VideoEncoder, SEGMENT_LIST};
 use crate::decide::Rendition;
 use crate::ffmpeg::{Ffmpeg, Process};
 use crate::repackage::{repackage, Base, Placement};
@@ -44,6 +44,9 @@ pub struct TranscodeConfig {
     pub wait: Duration,
     /// Highest video a just-in-time transcode makes.
     pub max_height: u32,
+    /// The H.264 encoder asked for (`MARQUEE_TRANSCODE_HWACCEL`); the transcoder uses it only
+    /// when a test encode works.
+    pub encoder: VideoEncoder,
 }
 
 impl TranscodeConfig {
@@ -74,6 +77,16 @@ impl TranscodeConfig {
             idle: Duration::from_secs(num("MARQUEE_TRANSCODE_IDLE_SECS", 30)),
             wait: Duration::from_secs(60),
             max_height: num("MARQUEE_TRANSCODE_MAX_HEIGHT", 720) as u32,
+            encoder: std::env::var("MARQUEE_TRANSCODE_HWACCEL")
+                .ok()
+                .and_then(|v| {
+                    let e = VideoEncoder::parse(&v);
+                    if e.is_none() {
+                        tracing::warn!("MARQUEE_TRANSCODE_HWACCEL={v:?} is not vaapi, nvenc, qsv or software: using software");
+                    }
+                    e
+                })
+                .unwrap_or_default(),
         }
     }
 }
@@ -200,6 +213,10 @@ const RETRIES: u32 = 2;
 /// The just-in-time transcoder.
 pub struct Transcoder {
     ffmpeg: Result<Ffmpeg, String>,
+    /// The encoder in use: the configured one if it works, else software.
+    encoder: VideoEncoder,
+    /// Why the configured hardware encoder is not used.
+    pub encoder_fallback: Option<String>,
     pub config: TranscodeConfig,
     cache: SegmentCache,
     jobs: Mutex<HashMap<JobKey, Arc<Job>>>,
@@ -214,8 +231,14 @@ impl Transcoder {
     ) -> std::io::Result<Transcoder> {
         let _ = std::fs::remove_dir_all(&config.work_dir);
         let cache = SegmentCache::open(&config.cache_dir, config.cache_cap)?;
+        let (encoder, encoder_fallback) = match &ffmpeg {
+            Ok(f) => crate::ffmpeg::choose_encoder(f, &config.encoder),
+            Err(_) => (VideoEncoder::Software, None),
+        };
         Ok(Transcoder {
             ffmpeg,
+            encoder,
+            encoder_fallback,
             config,
             cache,
             jobs: Mutex::new(HashMap::new()),
@@ -226,6 +249,11 @@ impl Transcoder {
     /// The ffmpeg in use, or why there is none.
     pub fn ffmpeg(&self) -> Result<&Ffmpeg, &str> {
         self.ffmpeg.as_ref().map_err(String::as_str)
+    }
+
+    /// The H.264 encoder in use.
+    pub fn encoder(&self) -> &VideoEncoder {
+        &self.encoder
     }
 
     pub fn cache(&self) -> &SegmentCache {
@@ -403,6 +431,7 @@ impl Transcoder {
             source_height: job.spec.source_height,
             sample_rate: job.spec.sample_rate,
             preset: &self.config.preset,
+            encoder: &self.encoder,
             out_dir: &dir,
         });
         let mut command = Command::new(&ffmpeg.path);

@@ -234,13 +234,19 @@ async fn rendition(
 /// Says once, at start-up, whether the server can transcode.
 pub fn announce(t: &Transcoder) {
     match t.ffmpeg() {
-        Ok(f) => tracing::info!(
-            "transcoding with {} ({}); cache {} (cap {} MB)",
-            f.path.display(),
-            f.version,
-            t.cache().root().display(),
-            t.config.cache_cap >> 20
-        ),
+        Ok(f) => {
+            tracing::info!(
+                "transcoding with {} ({}, {}); cache {} (cap {} MB)",
+                f.path.display(),
+                f.version,
+                t.encoder().codec(),
+                t.cache().root().display(),
+                t.config.cache_cap >> 20
+            );
+            if let Some(why) = &t.encoder_fallback {
+                tracing::warn!("hardware encoding is not used: {why}; encoding with libx264");
+            }
+        }
         Err(why) => tracing::warn!(
             "no transcoding: {why}. Titles are offered only as they can be remuxed; tracks a \
              client cannot decode are left out, and the playback info says why. Install ffmpeg \
