@@ -7,6 +7,7 @@ pub mod auth;
 pub mod body;
 pub mod cache;
 pub mod error;
+pub mod extras;
 pub mod openapi;
 pub mod packaging;
 pub mod range;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub sessions: Arc<auth::SessionCache>,
     /// Failed sign-ins, per account and per address.
     pub login_throttle: Arc<auth::LoginThrottle>,
+    /// Stills, scrub thumbnails, chapters and skip markers made in the background.
+    pub extras: Arc<extras::Extras>,
 }
 
 impl AppState {
@@ -72,6 +75,7 @@ impl AppState {
             responses: Arc::default(),
             sessions: Arc::default(),
             login_throttle: Arc::default(),
+            extras: Arc::new(extras::Extras::new(data)),
         })
     }
 
@@ -125,6 +129,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    extras::spawn(state.store.clone(), state.extras.clone());
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
