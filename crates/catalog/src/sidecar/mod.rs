@@ -58,6 +58,8 @@ pub struct Metadata {
     pub reviews: Vec<Review>,
     /// "imdb" -> "tt…", "tmdb" -> "…", "tvdb" -> "…".
     pub external_ids: BTreeMap<String, String>,
+    /// Every signed-in user may watch it, whatever their plan (a first episode, a trailer).
+    pub free: Option<bool>,
 }
 
 /// One person's credit on a title.
@@ -433,6 +435,7 @@ impl Metadata {
             artwork,
             reviews,
             external_ids,
+            free,
         } = other;
         opt(&mut self.title, title);
         opt(&mut self.sort_title, sort_title);
@@ -452,6 +455,7 @@ impl Metadata {
         list(&mut self.artwork, artwork);
         list(&mut self.reviews, reviews);
         self.external_ids.extend(external_ids);
+        opt(&mut self.free, free);
     }
 
     /// The people credited with a role, in billing order.
