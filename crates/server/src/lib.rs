@@ -7,10 +7,12 @@ pub mod auth;
 pub mod body;
 pub mod cache;
 pub mod error;
+pub mod oidc;
 pub mod openapi;
 pub mod packaging;
 pub mod range;
 pub mod signing;
+pub mod streams;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -43,6 +45,10 @@ pub struct AppState {
     pub sessions: Arc<auth::SessionCache>,
     /// Failed sign-ins, per account and per address.
     pub login_throttle: Arc<auth::LoginThrottle>,
+    /// Sign-in through an OpenID Connect provider, when one is configured.
+    pub oidc: Option<Arc<oidc::Oidc>>,
+    /// Active playback sessions, for concurrent stream limits.
+    pub streams: Arc<streams::StreamTracker>,
 }
 
 impl AppState {
@@ -72,6 +78,8 @@ impl AppState {
             responses: Arc::default(),
             sessions: Arc::default(),
             login_throttle: Arc::default(),
+            oidc: None,
+            streams: Arc::new(streams::StreamTracker::new(60, None)),
         })
     }
 

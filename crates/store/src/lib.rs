@@ -19,7 +19,10 @@ pub use plans::{
     PlanRef, Standing, Subscription, SubscriptionSource, Titles, FREE_MAX_STREAMS,
 };
 pub use profiles::{rating_level, Access, Profile, ProfileFields, RATINGS};
+mod display;
 mod files;
+mod identities;
+pub use identities::{Identity, NO_PASSWORD};
 mod users;
 pub mod views;
 

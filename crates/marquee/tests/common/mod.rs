@@ -68,10 +68,16 @@ pub struct Server {
 impl Server {
     /// Starts `marquee serve --listen 127.0.0.1:0 --data DATA ARGS...` and waits until it listens.
     pub fn start(data: &Path, args: &[&str]) -> Server {
+        Server::start_with_env(data, args, &[])
+    }
+
+    /// As [`Server::start`], with more environment variables (secrets go there, not in flags).
+    pub fn start_with_env(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = marquee()
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
             .args(args)
+            .envs(env.iter().copied())
             .env("MARQUEE_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
