@@ -51,7 +51,10 @@ export interface Playback {
   hls?: string | null; dash?: string | null; direct?: string | null; duration_ms?: number | null;
   tracks?: { id: number | string; kind: string; codec?: string; language?: string | null; name?: string | null; browser_playable?: boolean; delivery?: "direct" | "remux" | "transcode" | "unavailable"; rendition?: string; reason?: string }[];
   subtitles?: { language?: string | null; label?: string | null; url: string }[];
+  /** The playback session these links belong to (concurrent stream limits). */
+  stream_id?: number; heartbeat_secs?: number;
 }
+export interface ActiveStream { id: number; item_id: number; title: string; device?: string | null; profile_id?: number | null; started_at: number; last_seen: number }
 export interface ListParams { q?: string; genre?: string; year?: number; sort?: "title" | "year" | "added"; order?: "asc" | "desc"; offset?: number; limit?: number }
 
 const USER_KEY = "marquee.user";
@@ -147,6 +150,8 @@ export const api = {
   revokeSession: (id: number) => request<void>("DELETE", `/api/v1/me/sessions/${id}`),
   signOutEverywhere: () => request<{ revoked: number }>("DELETE", "/api/v1/me/sessions"),
   logout: () => request<void>("POST", "/api/v1/auth/logout", {}),
+  /** Whether "Sign in with …" (an OpenID Connect provider) is offered. */
+  oidc: (s?: AbortSignal) => get<{ enabled: boolean; name?: string; start_url?: string }>("/api/v1/auth/oidc", s),
   /** GET /me answers {"user", "session"}; a bare user is accepted too. */
   me: async (s?: AbortSignal): Promise<User> => {
     const r = await get<User | { user: User }>("/api/v1/me", s);
@@ -162,6 +167,9 @@ export const api = {
   person: (id: number, s?: AbortSignal) => get<PersonDetail>(`/api/v1/people/${id}`, s),
   genres: (s?: AbortSignal) => get<Genre[]>("/api/v1/genres", s),
   playback: (id: number, s?: AbortSignal) => get<Playback>(`/api/v1/items/${id}/playback${qs({ caps: decodableCodecs() })}`, s),
+  streams: (s?: AbortSignal) => get<ActiveStream[]>("/api/v1/me/streams", s),
+  streamHeartbeat: (id: number) => request<ActiveStream>("POST", `/api/v1/me/streams/${id}/heartbeat`, {}),
+  stopStream: (id: number) => request<void>("DELETE", `/api/v1/me/streams/${id}`),
   admin: {
     libraries: (s?: AbortSignal) => get<Library[]>("/api/v1/admin/libraries", s),
     scan: (s?: AbortSignal) => get<ScanStatus>("/api/v1/admin/scan", s),

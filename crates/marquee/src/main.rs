@@ -21,7 +21,7 @@ use marquee_store::Store;
     about = "A streaming service you run yourself."
 )]
 struct Cli {
-    /// A TOML configuration file (keys: data, media, listen). Flags and MARQUEE_* variables win over it.
+    /// A TOML configuration file (keys: data, media, listen, stream_timeout, max_streams, [oidc]). Flags and MARQUEE_* variables win over it.
     #[arg(long, global = true, env = "MARQUEE_CONFIG")]
     config: Option<PathBuf>,
     #[command(subcommand)]
@@ -62,6 +62,8 @@ enum Command {
         /// Do not watch media folders for changes.
         #[arg(long)]
         no_watch: bool,
+        #[command(flatten)]
+        accounts: config::AccountArgs,
     },
     /// Manage users.
     User {
@@ -145,13 +147,23 @@ fn run(cli: Cli) -> Result<()> {
             listen,
             demo,
             no_watch,
+            accounts,
         } => {
             let data = file.data_dir(data)?;
             let media = file.media_dirs(media);
             let listen = listen
                 .or(file.listen.clone())
                 .unwrap_or_else(|| "127.0.0.1:8096".into());
-            runtime()?.block_on(serve(&data, media, &listen, demo, !no_watch))
+            let oidc = file.oidc(&accounts)?;
+            let streams = file.streams(&accounts);
+            runtime()?.block_on(serve(
+                &data,
+                media,
+                &listen,
+                demo,
+                !no_watch,
+                Extras { oidc, streams },
+            ))
         }
         Command::User {
             command:
@@ -287,12 +299,20 @@ async fn user_add(data: &Path, name: &str, password: &str, admin: bool) -> Resul
     Ok(())
 }
 
+/// Optional features of `marquee serve`: OpenID Connect sign-in and stream limits (timeout in
+/// seconds, default limit).
+struct Extras {
+    oidc: Option<marquee_server::oidc::OidcSettings>,
+    streams: (u64, Option<u32>),
+}
+
 async fn serve(
     data: &Path,
     mut media: Vec<PathBuf>,
     listen: &str,
     demo: bool,
     watch: bool,
+    extras: Extras,
 ) -> Result<()> {
     if demo {
         let dir = demo::install(data).context("cannot write the demo library")?;
@@ -315,8 +335,20 @@ async fn serve(
 
     let progress = Arc::new(ScanProgress::default());
     let scanner = Scanner::new(store.clone(), media, progress);
-    let state = marquee_server::AppState::new(store.clone(), scanner.clone(), data)
+    let mut state = marquee_server::AppState::new(store.clone(), scanner.clone(), data)
         .context("cannot prepare the data folder")?;
+    let (timeout, default_limit) = extras.streams;
+    state.streams = Arc::new(marquee_server::streams::StreamTracker::new(
+        timeout,
+        default_limit,
+    ));
+    if let Some(settings) = extras.oidc {
+        let name = settings.name.clone();
+        let oidc = marquee_server::oidc::Oidc::new(settings)
+            .context("the OpenID Connect settings are not usable")?;
+        state.oidc = Some(Arc::new(oidc));
+        tracing::info!(provider = %name, "sign-in through OpenID Connect is on");
+    }
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await

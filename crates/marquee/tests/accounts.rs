@@ -330,8 +330,8 @@ async fn administrators_disable_enable_and_reset_users() {
 }
 
 /// Every route in the OpenAPI document that declares security refuses an anonymous request (401),
-/// and every administrative one refuses a signed-in viewer (403). Only `/healthz` and the sign-in
-/// itself may be documented as public.
+/// and every administrative one refuses a signed-in viewer (403). Only `/healthz` and the sign-ins
+/// (password, identity provider) may be documented as public.
 #[tokio::test]
 async fn every_protected_route_refuses_strangers_and_viewers() {
     let data = tempfile::tempdir().unwrap();
@@ -365,7 +365,14 @@ async fn every_protected_route_refuses_strangers_and_viewers() {
                 .is_some_and(|s| !s.as_array().unwrap().is_empty());
             if !secured {
                 assert!(
-                    ["/healthz", "/api/v1/auth/login"].contains(&path.as_str()),
+                    [
+                        "/healthz",
+                        "/api/v1/auth/login",
+                        "/api/v1/auth/oidc",
+                        "/api/v1/auth/oidc/start",
+                        "/api/v1/auth/oidc/callback",
+                    ]
+                    .contains(&path.as_str()),
                     "{method} {path} is documented as public"
                 );
                 continue;

@@ -8,10 +8,12 @@ pub mod body;
 pub mod cache;
 pub mod error;
 pub mod extras;
+pub mod oidc;
 pub mod openapi;
 pub mod packaging;
 pub mod range;
 pub mod signing;
+pub mod streams;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -48,6 +50,10 @@ pub struct AppState {
     pub transcoder: Arc<marquee_transcode::Transcoder>,
     /// Stills, scrub thumbnails, chapters and skip markers made in the background.
     pub extras: Arc<extras::Extras>,
+    /// Sign-in through an OpenID Connect provider, when one is configured.
+    pub oidc: Option<Arc<oidc::Oidc>>,
+    /// Active playback sessions, for concurrent stream limits.
+    pub streams: Arc<streams::StreamTracker>,
 }
 
 impl AppState {
@@ -88,6 +94,8 @@ impl AppState {
             login_throttle: Arc::default(),
             transcoder: Arc::new(transcoder),
             extras: Arc::new(extras::Extras::new(data)),
+            oidc: None,
+            streams: Arc::new(streams::StreamTracker::new(60, None)),
         })
     }
 

@@ -1,6 +1,6 @@
 //! Signed playback URLs: a player fetches manifests and segments without any header, so the
 //! permission travels in the URL as an HMAC-SHA256 over the key id, the item, the user, the
-//! profile (0 for none) and an expiry.
+//! profile (0 for none), the playback session (stream) and an expiry.
 //!
 //! The token sits in the path (`/stream/{item}/{token}/…`) so that the relative URLs inside
 //! manifests carry it to every segment without rewriting them, and a CDN can cache segments by
@@ -37,11 +37,13 @@ pub struct Signer {
     path: Option<PathBuf>,
 }
 
-/// Who a playback link was issued to: the user and the profile (0: the account itself).
+/// Who a playback link was issued to: the user, the profile (0: the account itself) and the
+/// playback session it belongs to (see `streams`), which its requests keep alive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Viewer {
     pub user: i64,
     pub profile: i64,
+    pub stream: i64,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -155,12 +157,18 @@ impl Signer {
     ) -> HmacSha256 {
         // new_from_slice accepts any key length for HMAC; 32 bytes never fails.
         let mut mac = HmacSha256::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
-        let Viewer { user, profile } = viewer;
-        mac.update(format!("play:{key_id}:{item_id}:{user}:{profile}:{expires}").as_bytes());
+        let Viewer {
+            user,
+            profile,
+            stream,
+        } = viewer;
+        mac.update(
+            format!("play:{key_id}:{item_id}:{user}:{profile}:{stream}:{expires}").as_bytes(),
+        );
         mac
     }
 
-    /// `{key}-{user}-{profile}-{expires}-{mac}`: URL-safe, no padding.
+    /// `{key}-{user}-{profile}-{stream}-{expires}-{mac}`: URL-safe, no padding.
     pub fn sign(&self, item_id: i64, viewer: Viewer, expires: i64) -> String {
         let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
         let Some(key) = keys.first() else {
@@ -170,18 +178,20 @@ impl Signer {
             .finalize()
             .into_bytes();
         format!(
-            "{}-{}-{}-{expires}-{}",
+            "{}-{}-{}-{}-{expires}-{}",
             key.id,
             viewer.user,
             viewer.profile,
+            viewer.stream,
             hex::encode(&tag[..16])
         )
     }
 
     /// Who a token was issued to, if it is genuine, unexpired and for this item.
     pub fn verify(&self, item_id: i64, token: &str, now: i64) -> Result<Viewer, TokenError> {
-        let mut parts = token.splitn(5, '-');
-        let (Some(key_id), Some(user), Some(profile), Some(expires), Some(tag)) = (
+        let mut parts = token.splitn(6, '-');
+        let (Some(key_id), Some(user), Some(profile), Some(stream), Some(expires), Some(tag)) = (
+            parts.next(),
             parts.next(),
             parts.next(),
             parts.next(),
@@ -193,7 +203,12 @@ impl Signer {
         let key_id: u32 = key_id.parse().map_err(|_| TokenError::Malformed)?;
         let user: i64 = user.parse().map_err(|_| TokenError::Malformed)?;
         let profile: i64 = profile.parse().map_err(|_| TokenError::Malformed)?;
-        let viewer = Viewer { user, profile };
+        let stream: i64 = stream.parse().map_err(|_| TokenError::Malformed)?;
+        let viewer = Viewer {
+            user,
+            profile,
+            stream,
+        };
         let expires: i64 = expires.parse().map_err(|_| TokenError::Malformed)?;
         let tag = hex::decode(tag).map_err(|_| TokenError::Malformed)?;
         if tag.len() != 16 {
@@ -278,6 +293,7 @@ mod tests {
     const ALICE: Viewer = Viewer {
         user: 3,
         profile: 0,
+        stream: 77,
     };
 
     #[test]
@@ -289,8 +305,12 @@ mod tests {
         assert_eq!(s.verify(43, &t, 10), Err(TokenError::Forged));
         let other_key = Signer::new([8; 32]);
         assert_eq!(other_key.verify(42, &t, 10), Err(TokenError::Forged));
-        // Changing the user, the profile or the expiry breaks the MAC.
-        for forged in [t.replacen("-3-", "-4-", 1), t.replacen("-3-0-", "-3-7-", 1)] {
+        // Changing the user, the profile, the stream or the expiry breaks the MAC.
+        for forged in [
+            t.replacen("-3-", "-4-", 1),
+            t.replacen("-3-0-", "-3-7-", 1),
+            t.replacen("-0-77-", "-0-78-", 1),
+        ] {
             assert_eq!(
                 s.verify(42, &forged, 10),
                 Err(TokenError::Forged),
@@ -300,6 +320,7 @@ mod tests {
         let kids = Viewer {
             user: 3,
             profile: 9,
+            stream: 1,
         };
         assert_eq!(s.verify(42, &s.sign(42, kids, 1000), 10), Ok(kids));
         for bad in [
@@ -311,6 +332,8 @@ mod tests {
             "1-2-3-4-zz",
             "a-b-c-d-00",
             "1-2-3-4-00",
+            "1-2-3-4-5-00",
+            "1-2-3-x-5-00",
         ] {
             assert_eq!(s.verify(42, bad, 10), Err(TokenError::Malformed), "{bad}");
         }

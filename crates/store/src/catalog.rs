@@ -111,7 +111,12 @@ impl Store {
                 genres: genres.remove(&id).unwrap_or_default(),
                 poster: has("poster").then(|| artwork_url(id, "poster")),
                 backdrop: has("backdrop").then(|| artwork_url(id, "backdrop")),
+                locked: None,
             });
+        }
+        let mut locks = self.locks(&ids, access).await?;
+        for item in &mut items {
+            item.locked = locks.remove(&item.id);
         }
         Ok(Page { items, total })
     }
@@ -230,7 +235,25 @@ impl Store {
             file,
             seasons,
             extras,
+            locked: None,
         })
+    }
+
+    /// An item in full as `access` sees it: it and its episodes marked when locked.
+    pub async fn item_detail_for(&self, id: i64, access: &crate::Access) -> Result<ItemDetail> {
+        let mut item = self.item_detail(id).await?;
+        let mut ids = vec![item.id];
+        ids.extend(
+            item.seasons
+                .iter()
+                .flat_map(|s| s.episodes.iter().map(|e| e.id)),
+        );
+        let mut locks = self.locks(&ids, access).await?;
+        item.locked = locks.remove(&item.id);
+        for e in item.seasons.iter_mut().flat_map(|s| s.episodes.iter_mut()) {
+            e.locked = locks.remove(&e.id);
+        }
+        Ok(item)
     }
 
     async fn seasons_of(&self, series_id: i64) -> Result<Vec<SeasonView>> {
@@ -276,6 +299,7 @@ impl Store {
                     content_rating: e.try_get(9)?,
                     available: e.try_get(10)?,
                     still: has_still.then(|| artwork_url(id, "thumb")),
+                    locked: None,
                 });
         }
         seasons

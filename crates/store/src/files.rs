@@ -374,8 +374,8 @@ async fn upsert_item(
         "INSERT INTO items (kind, key, library_id, parent_id, series_id, title, sort_title,
             original_title, synopsis, tagline, year, air_date, runtime_minutes, content_rating,
             season_number, episode_number, episode_number_end, extra_kind, file_id, external_ids,
-            added_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            added_at, updated_at, free_sidecar)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(key) DO UPDATE SET library_id = excluded.library_id,
             parent_id = excluded.parent_id, series_id = excluded.series_id, title = excluded.title,
             sort_title = excluded.sort_title, original_title = excluded.original_title,
@@ -385,7 +385,8 @@ async fn upsert_item(
             episode_number = excluded.episode_number,
             episode_number_end = excluded.episode_number_end, extra_kind = excluded.extra_kind,
             file_id = COALESCE(excluded.file_id, items.file_id),
-            external_ids = excluded.external_ids, updated_at = excluded.updated_at
+            external_ids = excluded.external_ids, updated_at = excluded.updated_at,
+            free_sidecar = excluded.free_sidecar
          RETURNING id",
     )
     .bind(f.kind)
@@ -410,6 +411,7 @@ async fn upsert_item(
     .bind(external)
     .bind(t)
     .bind(t)
+    .bind(m.free.unwrap_or(false))
     .fetch_one(&mut **tx)
     .await?
     .try_get(0)?;

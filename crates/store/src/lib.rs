@@ -11,11 +11,19 @@
 mod audit;
 pub use audit::{AuditEntry, AuditEvent};
 mod catalog;
+mod plans;
 mod profiles;
 pub use catalog::PlayableFile;
+pub use plans::{
+    BillingData, BillingEvent, BillingOutcome, Entitlement, Lapse, Locked, Plan, PlanFields,
+    PlanRef, Standing, Subscription, SubscriptionSource, Titles, FREE_MAX_STREAMS,
+};
 pub use profiles::{rating_level, Access, Profile, ProfileFields, RATINGS};
 pub mod extras;
+mod display;
 mod files;
+mod identities;
+pub use identities::{Identity, NO_PASSWORD};
 mod users;
 pub mod views;
 

@@ -35,6 +35,10 @@ pub struct Access {
     /// Highest [`rating_level`] allowed; `None`: no ceiling.
     pub max_level: Option<i32>,
     pub allow_unrated: bool,
+    /// The titles the viewer's plan lets them play (see `plans`).
+    pub titles: crate::Titles,
+    /// Whether titles they may not play are left out of listings (else shown as locked).
+    pub hide_locked: bool,
 }
 
 impl Default for Access {
@@ -47,18 +51,42 @@ impl Access {
     pub const EVERYTHING: Access = Access {
         max_level: None,
         allow_unrated: true,
+        titles: crate::Titles::All,
+        hide_locked: false,
     };
 
-    /// No ceiling at all.
-    pub fn is_unrestricted(&self) -> bool {
+    /// No rating ceiling.
+    pub fn unrated_ceiling(&self) -> bool {
         self.max_level.is_none() && self.allow_unrated
+    }
+
+    /// No ceiling and no plan limits at all.
+    pub fn is_unrestricted(&self) -> bool {
+        self.unrated_ceiling() && self.titles == crate::Titles::All
+    }
+
+    /// This access with a plan's titles, locked ones hidden or shown.
+    pub fn with_titles(self, titles: crate::Titles, hide_locked: bool) -> Access {
+        Access {
+            titles,
+            hide_locked,
+            ..self
+        }
     }
 
     /// A short tag for cache keys: responses differ per access class.
     pub fn tag(&self) -> String {
-        match self.max_level {
+        let rating = match self.max_level {
             None if self.allow_unrated => "all".into(),
             level => format!("{}-{}", level.unwrap_or(99), u8::from(self.allow_unrated)),
+        };
+        match self.titles {
+            crate::Titles::All => rating,
+            titles => format!(
+                "{rating}/{}{}",
+                titles.tag(),
+                if self.hide_locked { "-h" } else { "" }
+            ),
         }
     }
 
@@ -77,6 +105,7 @@ impl Profile {
         Access {
             max_level: self.max_rating.as_deref().and_then(rating_level),
             allow_unrated: self.allow_unrated,
+            ..Access::EVERYTHING
         }
     }
 }
@@ -116,9 +145,11 @@ fn level_sql(alias: &str) -> String {
     )
 }
 
-/// Appends ` AND <item alias may be seen>` to a query; nothing for unrestricted access.
+/// Appends ` AND <item alias may be seen>` to a query: the rating ceiling, and for viewers whose
+/// locked titles are hidden, their plan. Nothing for unrestricted access.
 pub(crate) fn push_access(b: &mut QueryBuilder<'_, Sqlite>, alias: &str, access: &Access) {
-    if access.is_unrestricted() {
+    crate::plans::push_titles(b, alias, access);
+    if access.unrated_ceiling() {
         return;
     }
     let level = level_sql(alias);
@@ -294,7 +325,8 @@ impl Store {
     }
 
     /// Whether `access` may see item `id` (an episode or season by its series' rating when it
-    /// has none of its own). A missing item is not seen.
+    /// has none of its own; in hide mode, only what its plan unlocks or has something free
+    /// inside). A missing item is not seen. [`Store::visible_items`] is the batch form.
     pub async fn item_visible(&self, id: i64, access: &Access) -> Result<bool> {
         let mut q = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM items i WHERE i.id = ");
         q.push_bind(id);
@@ -328,6 +360,7 @@ mod tests {
         let kids = Access {
             max_level: rating_level("TV-PG"),
             allow_unrated: false,
+            ..Access::EVERYTHING
         };
         assert!(kids.allows(Some("G")) && kids.allows(Some("TV-Y7")));
         assert!(!kids.allows(Some("R")) && !kids.allows(Some("TV-14")));

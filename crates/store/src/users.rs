@@ -62,7 +62,7 @@ fn session_from(r: &sqlx::sqlite::SqliteRow) -> Result<SessionInfo> {
     })
 }
 
-fn user_from(r: &sqlx::sqlite::SqliteRow) -> Result<User> {
+pub(crate) fn user_from(r: &sqlx::sqlite::SqliteRow) -> Result<User> {
     Ok(User {
         id: r.try_get("id")?,
         username: r.try_get("username")?,
@@ -73,7 +73,7 @@ fn user_from(r: &sqlx::sqlite::SqliteRow) -> Result<User> {
     })
 }
 
-const USER_COLUMNS: &str = "id, username, password_hash, is_admin, disabled, created_at";
+pub(crate) const USER_COLUMNS: &str = "id, username, password_hash, is_admin, disabled, created_at";
 
 impl Store {
     pub async fn count_users(&self) -> Result<i64> {

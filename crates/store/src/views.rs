@@ -74,6 +74,8 @@ pub struct TitleSummary {
     pub episode_count: Option<i64>,
     /// Unix seconds.
     pub added_at: i64,
+    /// Set when the viewer's plan does not let them play it: why, and the plans that do.
+    pub locked: Option<crate::Locked>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -152,6 +154,8 @@ pub struct EpisodeView {
     pub still: Option<String>,
     /// False while the file is missing or failed to read.
     pub available: bool,
+    /// Set when the viewer's plan does not let them play it: why, and the plans that do.
+    pub locked: Option<crate::Locked>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -201,6 +205,8 @@ pub struct ItemDetail {
     /// Trailers, featurettes and other extras that belong to this item.
     pub extras: Vec<TitleRef>,
     pub added_at: i64,
+    /// Set when the viewer's plan does not let them play it: why, and the plans that do.
+    pub locked: Option<crate::Locked>,
 }
 
 /// A short reference to an item.

@@ -8,6 +8,8 @@ export function loginPage(main: HTMLElement, ctx: PageContext) {
   const next = ctx.query.get("next");
   const safeNext = next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login") ? next : "/";
   if (session.signedIn) { navigate(safeNext, { replace: true }); return; }
+  // Who is watching on this device: the picker passes straight through without profiles.
+  const carryOn = () => navigate(`/profiles${safeNext !== "/" ? `?next=${encodeURIComponent(safeNext)}` : ""}`, { replace: true });
 
   const error = h("p", { class: "form-error", role: "alert", hidden: true });
   const user = h("input", { id: "login-user", name: "username", autocomplete: "username", required: true, autocapitalize: "none", spellcheck: "false" });
@@ -35,8 +37,7 @@ export function loginPage(main: HTMLElement, ctx: PageContext) {
     try {
       const res = await api.login(user.value.trim(), pass.value);
       session.setUser(res.user);
-      // Who is watching on this device: the picker passes straight through without profiles.
-      navigate(`/profiles${safeNext !== "/" ? `?next=${encodeURIComponent(safeNext)}` : ""}`, { replace: true });
+      carryOn();
     } catch (err) {
       error.textContent = err instanceof ApiError && err.status === 401 ? "That user name and password do not match." : err instanceof Error ? err.message : String(err);
       error.hidden = false;
@@ -47,6 +48,17 @@ export function loginPage(main: HTMLElement, ctx: PageContext) {
       submit.textContent = "Sign in";
     }
   });
+  // An identity provider, when the server has one: a plain link, the server redirects onwards.
+  const sso = h("div", { class: "login-sso", hidden: true });
+  form.append(sso);
+  api.oidc(ctx.signal).then((o) => {
+    if (!o.enabled || !o.start_url) return;
+    const href = `${o.start_url}${safeNext !== "/" ? `?next=${encodeURIComponent(safeNext)}` : ""}`;
+    sso.append(h("p", { class: "login-or" }, "or"), h("a", { id: "login-oidc", class: "btn btn-block", href }, `Sign in with ${o.name ?? "single sign-on"}`));
+    sso.hidden = false;
+  }).catch(() => { /* no provider: password only */ });
+  // Back from the identity provider, the session cookie is already set: carry on.
+  api.me(ctx.signal).then((u) => { session.setUser(u); carryOn(); }).catch(() => { /* not signed in */ });
   main.append(h("div", { class: "login-wrap" }, form));
   user.focus();
 }

@@ -145,6 +145,7 @@ export async function watchPage(main: HTMLElement, ctx: PageContext) {
     if (ctx.signal.aborted) return;
     if (!item) item = await api.item(id, ctx.signal).catch(() => null);
     if (item) setTitle(item);
+    if (e instanceof ApiError && e.status === 409) { await tooManyStreams(e.message); return; }
     fail(e instanceof ApiError && (e.status === 404 || e.status === 405) && item
       ? "This server cannot play videos yet (no playback endpoint)."
       : e instanceof Error ? e.message : String(e));
@@ -152,6 +153,30 @@ export async function watchPage(main: HTMLElement, ctx: PageContext) {
   }
   if (ctx.signal.aborted) return;
   setTitle(item);
+
+  // This player's playback session counts against the plan's screens while heartbeats arrive
+  // (also when paused); leaving the page frees the screen at once.
+  if (playback.stream_id) {
+    const streamId = playback.stream_id;
+    const beat = window.setInterval(() => void api.streamHeartbeat(streamId).catch(() => {}), Math.max(5, playback.heartbeat_secs ?? 30) * 1000);
+    ctx.onLeave(() => { clearInterval(beat); void api.stopStream(streamId).catch(() => {}); });
+  }
+
+  /** Every screen of the plan is taken: say what plays where, and offer to stop one. */
+  async function tooManyStreams(text: string) {
+    const streams = await api.streams(ctx.signal).catch(() => []);
+    fail(text);
+    const list = h("ul", { class: "stream-list" }, ...streams.map((s) => {
+      const stop = h("button", { class: "btn", type: "button" }, "Stop");
+      stop.addEventListener("click", async () => {
+        stop.disabled = true;
+        await api.stopStream(s.id).catch(() => {});
+        navigate(location.pathname + location.search, { replace: true });
+      });
+      return h("li", null, h("span", null, `${s.title} — ${s.device ?? "another device"}`), stop);
+    }));
+    message.insertBefore(list, message.querySelector("button"));
+  }
 
   function setTitle(it: ItemDetail) {
     document.title = `${it.title} · Marquee`;

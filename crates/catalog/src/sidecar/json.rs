@@ -73,6 +73,7 @@ fn metadata(obj: &Obj) -> Result<Metadata, SidecarError> {
             Some(_) => time(obj, "credits", "credits")?,
             None => None,
         },
+        free: boolean(obj, "free")?,
     };
     if m.year.is_none() {
         m.year = m.air_date.as_deref().and_then(year_of);
@@ -102,6 +103,20 @@ fn type_name(v: &Value) -> &'static str {
 /// The value at `key`, `None` when missing or null.
 fn get<'a>(obj: &'a Obj, key: &str) -> Option<&'a Value> {
     obj.get(key).filter(|v| !v.is_null())
+}
+
+/// `true` or `false` (also as the strings "true"/"false").
+fn boolean(obj: &Obj, key: &str) -> Result<Option<bool>, SidecarError> {
+    match get(obj, key) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(other) => Err(invalid(
+            key,
+            format!("expected true or false, found {}", type_name(other)),
+        )),
+    }
 }
 
 /// A string; numbers are accepted and written out.

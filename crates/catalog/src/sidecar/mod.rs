@@ -64,6 +64,8 @@ pub struct Metadata {
     pub intro: Option<IntroMark>,
     /// Where the end credits start in the video, for "Next episode".
     pub credits_start_ms: Option<u64>,
+    /// Every signed-in user may watch it, whatever their plan (a first episode, a trailer).
+    pub free: Option<bool>,
 }
 
 /// A chapter as a sidecar gives it.
@@ -479,6 +481,7 @@ impl Metadata {
             chapters,
             intro,
             credits_start_ms,
+            free,
         } = other;
         opt(&mut self.title, title);
         opt(&mut self.sort_title, sort_title);
@@ -501,6 +504,7 @@ impl Metadata {
         list(&mut self.chapters, chapters);
         opt(&mut self.intro, intro);
         opt(&mut self.credits_start_ms, credits_start_ms);
+        opt(&mut self.free, free);
     }
 
     /// The people credited with a role, in billing order.

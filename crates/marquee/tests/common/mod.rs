@@ -71,12 +71,13 @@ impl Server {
         Server::start_with_env(data, args, &[])
     }
 
-    /// [`Server::start`] with extra environment variables.
+    /// As [`Server::start`], with more environment variables (secrets go there, not in flags).
     pub fn start_with_env(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = marquee()
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
             .args(args)
+            .envs(env.iter().copied())
             .env("MARQUEE_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())

@@ -40,7 +40,7 @@ pub struct LoginResponse {
 }
 
 /// Over HTTPS (directly or behind a proxy that says so) cookies get `Secure`.
-fn is_https(headers: &HeaderMap) -> bool {
+pub(crate) fn is_https(headers: &HeaderMap) -> bool {
     headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
@@ -83,6 +83,60 @@ async fn audit_refusal(state: &AppState, name: &str, address: &Option<String>, a
 static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| auth::hash_password("marquee-dummy-password").unwrap_or_default());
 
+/// A name for a new session's device: the one the client gave, else its User-Agent.
+pub(crate) fn device_name(given: Option<&str>, headers: &HeaderMap) -> Option<String> {
+    given
+        .map(|d| d.chars().take(100).collect::<String>())
+        .or_else(|| {
+            headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|ua| ua.chars().take(100).collect())
+        })
+}
+
+/// Opens a session for a user who has just proven who they are (`method`: `password`, `oidc`)
+/// and records the sign-in. Answers the token to hand over and the session.
+pub(crate) async fn open_session(
+    state: &AppState,
+    user: &marquee_store::User,
+    cookie: bool,
+    device: Option<&str>,
+    address: Option<&str>,
+    method: &str,
+) -> ApiResult<(String, marquee_store::SessionInfo)> {
+    let token = auth::new_token();
+    let session = state
+        .store
+        .create_session(NewSession {
+            user_id: user.id,
+            token_hash: &auth::token_hash(&token),
+            device,
+            kind: if cookie { "cookie" } else { "bearer" },
+            address,
+            ttl_secs: auth::SESSION_TTL_SECS,
+        })
+        .await?;
+    super::audit_by(
+        state,
+        user,
+        address,
+        "sign_in",
+        Some(format!("session:{}", session.id)),
+        Some(serde_json::json!({ "kind": session.kind, "method": method })),
+    )
+    .await?;
+    tracing::info!(user = %user.username, kind = %session.kind, method, "signed in");
+    Ok((token, session))
+}
+
+/// Puts a new cookie session (and its CSRF cookie) on a response.
+pub(crate) fn add_session_cookies(res: &mut Response, token: &str, headers: &HeaderMap) {
+    for c in session_cookies(token, auth::SESSION_TTL_SECS, is_https(headers)) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+}
+
 /// Signs in with a user name and password: a bearer token, or a cookie session for browsers.
 /// Repeated failures for one account (or from one address) make the next try wait: the answer is
 /// 429 with `Retry-After` and says how long.
@@ -116,14 +170,19 @@ pub async fn login(
             .into_response());
     }
     let user = state.store.user_by_name(name).await?;
-    let hash = user
+    // Accounts made by an identity provider have no password until an administrator sets one;
+    // they take as long to refuse as anyone else.
+    let real_hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| DUMMY_HASH.clone());
+        .filter(|h| h != marquee_store::NO_PASSWORD);
+    let has_password = real_hash.is_some();
+    let hash = real_hash.unwrap_or_else(|| DUMMY_HASH.clone());
     let password = req.password.clone();
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
         .await
-        .map_err(|e| ApiError::internal(format!("password check failed: {e}")))?;
+        .map_err(|e| ApiError::internal(format!("password check failed: {e}")))?
+        && has_password;
     let user = match user {
         Some(u) if ok && !u.disabled => u,
         Some(u) if ok && u.disabled => {
@@ -141,40 +200,17 @@ pub async fn login(
         }
     };
     state.login_throttle.record_success(name);
-    let token = auth::new_token();
-    let device = req
-        .device
-        .as_deref()
-        .map(|d| d.chars().take(100).collect::<String>())
-        .or_else(|| {
-            headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(|ua| ua.chars().take(100).collect())
-        });
-    let session = state
-        .store
-        .create_session(NewSession {
-            user_id: user.id,
-            token_hash: &auth::token_hash(&token),
-            device: device.as_deref(),
-            kind: if req.cookie { "cookie" } else { "bearer" },
-            address: address.as_deref(),
-            ttl_secs: auth::SESSION_TTL_SECS,
-        })
-        .await?;
-    super::audit_by(
+    let device = device_name(req.device.as_deref(), &headers);
+    let (token, session) = open_session(
         &state,
         &user,
+        req.cookie,
+        device.as_deref(),
         address.as_deref(),
-        "sign_in",
-        Some(format!("session:{}", session.id)),
-        Some(serde_json::json!({ "kind": session.kind })),
+        "password",
     )
     .await?;
-    tracing::info!(user = %user.username, kind = %session.kind, "signed in");
     if req.cookie {
-        let cookies = session_cookies(&token, auth::SESSION_TTL_SECS, is_https(&headers));
         let body = LoginResponse {
             token: None,
             csrf_token: Some(auth::csrf_token(&token)),
@@ -182,9 +218,7 @@ pub async fn login(
             expires_at: session.expires_at,
         };
         let mut res = Json(body).into_response();
-        for c in cookies {
-            res.headers_mut().append(header::SET_COOKIE, c);
-        }
+        add_session_cookies(&mut res, &token, &headers);
         return Ok(res);
     }
     Ok(Json(LoginResponse {

@@ -7,6 +7,10 @@ pub mod extras;
 pub mod playback;
 pub mod profiles;
 pub mod transcode;
+pub mod oidc;
+pub mod playback;
+pub mod profiles;
+pub mod streams;
 
 use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
@@ -81,6 +85,13 @@ pub fn router() -> Router<AppState> {
             "/admin/playback-keys/rotate",
             post(admin::rotate_playback_key),
         )
+        // Sign-in through an OpenID Connect provider; concurrent streams.
+        .route("/auth/oidc", get(oidc::info))
+        .route("/auth/oidc/start", get(oidc::start))
+        .route("/auth/oidc/callback", get(oidc::callback))
+        .route("/me/streams", get(streams::list))
+        .route("/me/streams/{id}", delete(streams::stop))
+        .route("/me/streams/{id}/heartbeat", post(streams::heartbeat))
 }
 
 /// `/stream/…`: signed URLs for players, readable from any origin.

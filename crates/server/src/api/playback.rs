@@ -15,6 +15,7 @@ use marquee_store::PlayableFile;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::streams::PlayResult;
 use crate::auth::AuthUser;
 use crate::body::{LazySlices, SliceBody, Slices};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -195,7 +196,8 @@ async fn progressive_response(
 #[utoipa::path(get, path = "/api/v1/items/{id}/direct", tag = "playback", security(("bearer" = [])),
     params(("id" = i64, Path, description = "item id"), DirectQuery),
     responses((status = 200, description = "the whole file"), (status = 206, description = "the requested range"),
-        (status = 304), (status = 404, body = ErrorBody), (status = 416, description = "no byte of the range exists")))]
+        (status = 304), (status = 404, body = ErrorBody), (status = 416, description = "no byte of the range exists"),
+        (status = 409, body = super::streams::TooManyStreams, description = "every screen of the plan is taken")))]
 pub async fn direct(
     State(state): State<AppState>,
     user: AuthUser,
@@ -203,13 +205,15 @@ pub async fn direct(
     headers: HeaderMap,
     p: IdPath,
     q: Result<Query<DirectQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Response> {
+) -> PlayResult<Response> {
     let Path(item_id) =
         p.map_err(|_| ApiError::bad_request("the id in the path must be a whole number"))?;
     let Query(q) =
         q.map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
     super::catalog::check_visible(&state, &user, item_id).await?;
-    direct_response(&state, item_id, q.download, &method, &headers).await
+    // Direct play is a stream too: each request renews this device's stream of the item.
+    super::streams::open(&state, &user, item_id).await?;
+    Ok(direct_response(&state, item_id, q.download, &method, &headers).await?)
 }
 
 /// A track as playback sees it.
@@ -290,6 +294,12 @@ pub struct PlaybackInfo {
     pub duration_ms: u64,
     /// Seconds until the URLs expire.
     pub expires_in: i64,
+    /// The playback session these URLs belong to: it counts against the plan's concurrent
+    /// streams while requests on the URLs or heartbeats (`POST /api/v1/me/streams/{id}/heartbeat`)
+    /// keep arriving; `DELETE /api/v1/me/streams/{id}` ends it.
+    pub stream_id: i64,
+    /// Send a heartbeat at least this often while the player is open (also when paused).
+    pub heartbeat_secs: i64,
     pub tracks: Vec<PlaybackTrack>,
     pub subtitles: Vec<PlaybackSubtitle>,
     /// Chapters, skip markers (`intro`, `credits`) and the scrub-thumbnail track.
@@ -310,13 +320,14 @@ fn browser_playable(codec: &str) -> bool {
 /// `hls` is then the master playlist made for that client.
 #[utoipa::path(get, path = "/api/v1/items/{id}/playback", tag = "playback", security(("bearer" = [])),
     params(("id" = i64, Path, description = "item id"), super::transcode::ClientQuery),
-    responses((status = 200, body = PlaybackInfo), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = PlaybackInfo), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 409, body = super::streams::TooManyStreams, description = "every screen of the plan is taken: the limit and the streams playing")))]
 pub async fn playback_info(
     State(state): State<AppState>,
     user: AuthUser,
     p: IdPath,
     client: Result<Query<super::transcode::ClientQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<PlaybackInfo>> {
+) -> PlayResult<Json<PlaybackInfo>> {
     let Path(item_id) =
         p.map_err(|_| ApiError::bad_request("the id in the path must be a whole number"))?;
     let Query(client) = client
@@ -326,10 +337,12 @@ pub async fn playback_info(
     super::catalog::check_visible(&state, &user, item_id).await?;
     let (file, real) = playable(&state, item_id).await?;
     let packaged = package(&state, &file, &real).await?;
+    let stream = super::streams::open(&state, &user, item_id).await?;
     let expires = crate::unix_now() + PLAYBACK_TTL_SECS;
     let viewer = crate::signing::Viewer {
         user: user.user.id,
         profile: user.profile.as_ref().map_or(0, |p| p.id),
+        stream: stream.id,
     };
     let token = state.signer.sign(item_id, viewer, expires);
     let base = format!("/stream/{item_id}/{token}");
@@ -426,6 +439,8 @@ pub async fn playback_info(
             .then(|| format!("{base}/file.mp4")),
         duration_ms: (packaged.plan.total_seconds() * 1000.0).round() as u64,
         expires_in: PLAYBACK_TTL_SECS,
+        stream_id: stream.id,
+        heartbeat_secs: (state.streams.timeout_secs() / 2).max(1),
         tracks,
         subtitles,
         extras,
@@ -473,10 +488,10 @@ pub async fn stream(
     headers: HeaderMap,
     p: StreamPath,
     q: Result<Query<DirectQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Response> {
+) -> PlayResult<Response> {
     let Path((item_id, token, rest)) =
         p.map_err(|_| ApiError::bad_request("expected /stream/{item id}/{token}/{file}"))?;
-    state
+    let viewer = state
         .signer
         .verify(item_id, &token, crate::unix_now())
         .map_err(|e| ApiError::forbidden(e.to_string()))?;
@@ -485,9 +500,11 @@ pub async fn stream(
         Some((_, inner)) if inner != "master.m3u8" && inner != "manifest.mpd" => inner.to_string(),
         _ => rest,
     };
+    // Every request keeps its stream alive; a stopped stream's links are refused.
+    super::streams::beat_link(&state, viewer, item_id).await?;
     let download = q.map(|Query(q)| q.download).unwrap_or(false);
     if rest == "direct" {
-        return direct_response(&state, item_id, download, &method, &headers).await;
+        return Ok(direct_response(&state, item_id, download, &method, &headers).await?);
     }
     if let Some(resp) = super::extras::stream_file(&state, item_id, &rest, &headers).await {
         return resp;
@@ -495,7 +512,7 @@ pub async fn stream(
     let (file, real) = playable(&state, item_id).await?;
     let packaged = package(&state, &file, &real).await?;
     if rest == "file.mp4" {
-        return progressive_response(packaged, &real, download, &method, &headers).await;
+        return Ok(progressive_response(packaged, &real, download, &method, &headers).await?);
     }
     // A client's own master playlist and transcoded renditions.
     let subs = async {
@@ -564,7 +581,7 @@ pub async fn stream(
                     body.cache_control = "private, max-age=300";
                     body
                 }
-                _ => return Err(not_found()),
+                _ => return Err(not_found().into()),
             }
         }
         _ => {
@@ -572,7 +589,7 @@ pub async fn stream(
             let mut parts = rest.splitn(3, '/');
             let (Some(kind), Some(track), Some(name)) = (parts.next(), parts.next(), parts.next())
             else {
-                return Err(not_found());
+                return Err(not_found().into());
             };
             let track_id: u32 = track.parse().map_err(|_| not_found())?;
             let track = packaged
@@ -611,7 +628,7 @@ pub async fn stream(
                     .and_then(|n| n.parse().ok())
                     .ok_or_else(not_found)?;
                 if !manifest::segment_range(track, &packaged.plan).contains(&n) {
-                    return Err(not_found());
+                    return Err(not_found().into());
                 }
                 let slices = marquee_media::media_segment(track, &packaged.plan, n, n as u32 + 1)
                     .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -619,7 +636,7 @@ pub async fn stream(
             }
         }
     };
-    body.respond(&method, &headers)
+    Ok(body.respond(&method, &headers)?)
 }
 
 /// A short hash of a response body, for ETags of content that is not tied to the file's fingerprint.
