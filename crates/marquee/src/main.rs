@@ -62,6 +62,8 @@ enum Command {
         /// Do not watch media folders for changes.
         #[arg(long)]
         no_watch: bool,
+        #[command(flatten)]
+        plans: config::PlansArgs,
     },
     /// Manage users.
     User {
@@ -145,13 +147,15 @@ fn run(cli: Cli) -> Result<()> {
             listen,
             demo,
             no_watch,
+            plans,
         } => {
             let data = file.data_dir(data)?;
             let media = file.media_dirs(media);
             let listen = listen
                 .or(file.listen.clone())
                 .unwrap_or_else(|| "127.0.0.1:8096".into());
-            runtime()?.block_on(serve(&data, media, &listen, demo, !no_watch))
+            let plans = file.plans(plans)?;
+            runtime()?.block_on(serve(&data, media, &listen, demo, !no_watch, plans))
         }
         Command::User {
             command:
@@ -293,6 +297,7 @@ async fn serve(
     listen: &str,
     demo: bool,
     watch: bool,
+    plans: marquee_server::plans::Plans,
 ) -> Result<()> {
     if demo {
         let dir = demo::install(data).context("cannot write the demo library")?;
@@ -315,8 +320,9 @@ async fn serve(
 
     let progress = Arc::new(ScanProgress::default());
     let scanner = Scanner::new(store.clone(), media, progress);
-    let state = marquee_server::AppState::new(store.clone(), scanner.clone(), data)
+    let mut state = marquee_server::AppState::new(store.clone(), scanner.clone(), data)
         .context("cannot prepare the data folder")?;
+    state.plans = Arc::new(plans);
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await

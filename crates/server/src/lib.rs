@@ -9,6 +9,7 @@ pub mod cache;
 pub mod error;
 pub mod openapi;
 pub mod packaging;
+pub mod plans;
 pub mod range;
 pub mod signing;
 pub mod web;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub sessions: Arc<auth::SessionCache>,
     /// Failed sign-ins, per account and per address.
     pub login_throttle: Arc<auth::LoginThrottle>,
+    /// Plans configuration, and entitlements cached for the stream path.
+    pub plans: Arc<plans::Plans>,
 }
 
 impl AppState {
@@ -72,6 +75,7 @@ impl AppState {
             responses: Arc::default(),
             sessions: Arc::default(),
             login_throttle: Arc::default(),
+            plans: Arc::default(),
         })
     }
 

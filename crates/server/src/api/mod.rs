@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod catalog;
+pub mod plans;
 pub mod playback;
 pub mod profiles;
 
@@ -79,6 +80,7 @@ pub fn router() -> Router<AppState> {
             "/admin/playback-keys/rotate",
             post(admin::rotate_playback_key),
         )
+        .merge(plans::router())
 }
 
 /// `/stream/…`: signed URLs for players, readable from any origin.
