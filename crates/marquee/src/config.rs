@@ -16,6 +16,26 @@ pub struct FileConfig {
     pub oidc: Option<OidcFile>,
     pub stream_timeout: Option<u64>,
     pub max_streams: Option<u32>,
+    /// `show` or `hide`: what listings do with titles the viewer's plan does not unlock.
+    pub locked_titles: Option<String>,
+    /// The payment provider's webhook signing secret.
+    pub billing_webhook_secret: Option<String>,
+    /// Access after a failed payment, in seconds.
+    pub billing_grace_secs: Option<i64>,
+}
+
+/// Plans and billing flags of `marquee serve`.
+#[derive(Debug, Default, clap::Args)]
+pub struct PlansArgs {
+    /// Titles the viewer's plan does not unlock: `show` them marked locked (default) or `hide` them.
+    #[arg(long, env = "MARQUEE_LOCKED_TITLES")]
+    pub locked_titles: Option<String>,
+    /// The secret the payment provider signs webhook events with; without it the webhook answers 503.
+    #[arg(long, env = "MARQUEE_BILLING_WEBHOOK_SECRET", hide_env_values = true)]
+    pub billing_webhook_secret: Option<String>,
+    /// How long access continues after a failed payment, in seconds (default 3 days).
+    #[arg(long, env = "MARQUEE_BILLING_GRACE_SECS")]
+    pub billing_grace_secs: Option<i64>,
 }
 
 /// The `[oidc]` table of the configuration file.
@@ -91,6 +111,27 @@ impl FileConfig {
             .or_else(|| self.data.clone())
             .unwrap_or_else(|| PathBuf::from("marquee-data"));
         std::path::absolute(&dir).with_context(|| format!("bad data folder {}", dir.display()))
+    }
+
+    /// The plans configuration: flags and variables, else the file's, else the defaults.
+    pub fn plans(&self, args: PlansArgs) -> Result<marquee_server::plans::Plans> {
+        let locked = match args.locked_titles.or(self.locked_titles.clone()) {
+            Some(s) => s.parse().map_err(anyhow::Error::msg)?,
+            None => Default::default(),
+        };
+        let grace = args
+            .billing_grace_secs
+            .or(self.billing_grace_secs)
+            .unwrap_or(marquee_server::plans::DEFAULT_GRACE_SECS);
+        if grace < 0 {
+            anyhow::bail!("the billing grace period cannot be negative (got {grace} s)");
+        }
+        Ok(marquee_server::plans::Plans::new(
+            locked,
+            args.billing_webhook_secret
+                .or(self.billing_webhook_secret.clone()),
+            grace,
+        ))
     }
 
     /// Media folders: the flags or variable when given, else the file's.

@@ -64,6 +64,7 @@ enum Command {
         no_watch: bool,
         #[command(flatten)]
         accounts: config::AccountArgs,
+        plans: config::PlansArgs,
     },
     /// Manage users.
     User {
@@ -148,6 +149,7 @@ fn run(cli: Cli) -> Result<()> {
             demo,
             no_watch,
             accounts,
+            plans,
         } => {
             let data = file.data_dir(data)?;
             let media = file.media_dirs(media);
@@ -156,6 +158,7 @@ fn run(cli: Cli) -> Result<()> {
                 .unwrap_or_else(|| "127.0.0.1:8096".into());
             let oidc = file.oidc(&accounts)?;
             let streams = file.streams(&accounts);
+            let plans = file.plans(plans)?;
             runtime()?.block_on(serve(
                 &data,
                 media,
@@ -163,6 +166,7 @@ fn run(cli: Cli) -> Result<()> {
                 demo,
                 !no_watch,
                 Extras { oidc, streams },
+                plans,
             ))
         }
         Command::User {
@@ -313,6 +317,7 @@ async fn serve(
     demo: bool,
     watch: bool,
     extras: Extras,
+    plans: marquee_server::plans::Plans,
 ) -> Result<()> {
     if demo {
         let dir = demo::install(data).context("cannot write the demo library")?;
@@ -349,6 +354,7 @@ async fn serve(
         state.oidc = Some(Arc::new(oidc));
         tracing::info!(provider = %name, "sign-in through OpenID Connect is on");
     }
+    state.plans = Arc::new(plans);
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await

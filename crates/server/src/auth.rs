@@ -81,14 +81,19 @@ pub struct AuthUser {
     pub session: SessionInfo,
     /// The profile chosen on this device; `None` watches as the account itself.
     pub profile: Option<Profile>,
+    /// What the user's plan lets them do now.
+    pub entitlement: std::sync::Arc<marquee_store::Entitlement>,
+    /// Whether titles their plan does not unlock are left out of listings.
+    pub hide_locked: bool,
 }
 
 impl AuthUser {
-    /// What this viewer may see: the profile's rating ceiling, or everything.
+    /// What this viewer may see: the profile's rating ceiling (or none) and the plan's titles.
     pub fn access(&self) -> Access {
         self.profile
             .as_ref()
             .map_or(Access::EVERYTHING, Profile::access)
+            .with_titles(self.entitlement.titles(), self.hide_locked)
     }
 
     /// Whether the viewer is in a kids profile (which cannot manage profiles).
@@ -199,10 +204,13 @@ impl FromRequestParts<AppState> for AuthUser {
                 let _ = store.touch_session(id).await;
             });
         }
+        let entitlement = state.plans.entitlement(&state.store, user.id).await?;
         Ok(AuthUser {
             user,
             session,
             profile,
+            entitlement,
+            hide_locked: state.plans.hide_locked(),
         })
     }
 }

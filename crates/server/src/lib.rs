@@ -11,6 +11,7 @@ pub mod extras;
 pub mod oidc;
 pub mod openapi;
 pub mod packaging;
+pub mod plans;
 pub mod range;
 pub mod signing;
 pub mod streams;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub oidc: Option<Arc<oidc::Oidc>>,
     /// Active playback sessions, for concurrent stream limits.
     pub streams: Arc<streams::StreamTracker>,
+    /// Plans configuration, and entitlements cached for the stream path.
+    pub plans: Arc<plans::Plans>,
 }
 
 impl AppState {
@@ -96,6 +99,7 @@ impl AppState {
             extras: Arc::new(extras::Extras::new(data)),
             oidc: None,
             streams: Arc::new(streams::StreamTracker::new(60, None)),
+            plans: Arc::default(),
         })
     }
 

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{admin, auth, catalog, oidc, playback, profiles, streams};
+use crate::api::{admin, auth, catalog, oidc, plans, playback, profiles, streams};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,9 +20,12 @@ use crate::api::{admin, auth, catalog, oidc, playback, profiles, streams};
         admin::libraries, admin::scan_status, admin::start_scan, admin::failures, admin::list_users, admin::create_user,
         admin::change_user, admin::reset_password, admin::audit_log, admin::rotate_playback_key,
         oidc::info, oidc::start, oidc::callback, streams::list, streams::heartbeat, streams::stop,
+        plans::my_subscription, plans::list_plans, plans::get_plan, plans::create_plan, plans::update_plan,
+        plans::delete_plan, plans::set_free, plans::user_subscription, plans::grant_subscription,
+        plans::end_subscription, plans::billing_webhook,
     ),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "profiles"), (name = "catalog"), (name = "playback"), (name = "admin"), (name = "health"))
+    tags((name = "auth"), (name = "profiles"), (name = "catalog"), (name = "playback"), (name = "admin"), (name = "health"), (name = "plans"))
 )]
 pub struct ApiDoc;
 

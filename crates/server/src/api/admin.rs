@@ -220,6 +220,7 @@ pub async fn change_user(
     if let Some(is_admin) = change.is_admin.filter(|a| *a != user.is_admin) {
         state.store.set_admin(id, is_admin).await?;
         state.sessions.evict(None, Some(id));
+        state.plans.forget(Some(id));
         let action = if is_admin {
             "user_admin_granted"
         } else {

@@ -67,7 +67,8 @@ pub async fn list_movies(
         .await
 }
 
-/// A 404 for an item the viewer's profile may not see: it is not there for them.
+/// A 404 for an item the viewer's profile (or, when locked titles are hidden, their plan) may not
+/// see: it is not there for them.
 pub(crate) async fn check_visible(state: &AppState, user: &AuthUser, id: i64) -> ApiResult<()> {
     let access = user.access();
     if access.is_unrestricted() || state.store.item_visible(id, &access).await? {
@@ -76,6 +77,20 @@ pub(crate) async fn check_visible(state: &AppState, user: &AuthUser, id: i64) ->
     Err(ApiError::not_found(format!(
         "item {id} is not available on this profile"
     )))
+}
+
+/// [`check_visible`], then a 403 naming the reason and the plans that unlock it when the viewer's
+/// plan does not let them play the item.
+pub(crate) async fn check_playable(state: &AppState, user: &AuthUser, id: i64) -> ApiResult<()> {
+    check_visible(state, user, id).await?;
+    let access = user.access();
+    if access.titles == marquee_store::Titles::All {
+        return Ok(());
+    }
+    match state.store.item_lock(id, &access).await? {
+        None => Ok(()),
+        Some(lock) => Err(ApiError::forbidden(super::plans::locked_message(id, &lock))),
+    }
 }
 
 async fn detail_of_kind(
@@ -87,10 +102,11 @@ async fn detail_of_kind(
 ) -> ApiResult<Response> {
     check_visible(state, user, id).await?;
     let store = &state.store;
+    let access = user.access();
     state
         .responses
-        .json(key(uri, &Default::default()), store.generation(), async {
-            let item = store.item_detail(id).await?;
+        .json(key(uri, &access), store.generation(), async {
+            let item = store.item_detail_for(id, &access).await?;
             if item.kind != kind {
                 return Err(ApiError::not_found(format!(
                     "{kind} {id} not found (item {id} is a {})",
@@ -148,10 +164,11 @@ pub async fn item_detail(
     let id = id(p)?;
     check_visible(&state, &user, id).await?;
     let store = &state.store;
+    let access = user.access();
     state
         .responses
-        .json(key(&uri, &Default::default()), store.generation(), async {
-            Ok(store.item_detail(id).await?)
+        .json(key(&uri, &access), store.generation(), async {
+            Ok(store.item_detail_for(id, &access).await?)
         })
         .await
 }

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod catalog;
 pub mod extras;
+pub mod plans;
 pub mod playback;
 pub mod profiles;
 pub mod transcode;
@@ -92,6 +93,7 @@ pub fn router() -> Router<AppState> {
         .route("/me/streams", get(streams::list))
         .route("/me/streams/{id}", delete(streams::stop))
         .route("/me/streams/{id}/heartbeat", post(streams::heartbeat))
+        .merge(plans::router())
 }
 
 /// `/stream/…`: signed URLs for players, readable from any origin.

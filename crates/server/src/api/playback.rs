@@ -210,10 +210,41 @@ pub async fn direct(
         p.map_err(|_| ApiError::bad_request("the id in the path must be a whole number"))?;
     let Query(q) =
         q.map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
-    super::catalog::check_visible(&state, &user, item_id).await?;
+    super::catalog::check_playable(&state, &user, item_id).await?;
+    check_download(&user.entitlement, q.download)?;
+    if user.entitlement.max_height.is_some() {
+        let (file, real) = playable(&state, item_id).await?;
+        let packaged = package(&state, &file, &real).await?;
+        check_quality_cap(&packaged, user.entitlement.max_height)?;
+    }
     // Direct play is a stream too: each request renews this device's stream of the item.
     super::streams::open(&state, &user, item_id).await?;
     Ok(direct_response(&state, item_id, q.download, &method, &headers).await?)
+}
+
+/// A 403 for a download the plan does not allow.
+fn check_download(entitlement: &marquee_store::Entitlement, download: bool) -> ApiResult<()> {
+    if download && !entitlement.downloads {
+        return Err(ApiError::forbidden(match entitlement.plan_name() {
+            Some(plan) => format!("your plan ({plan}) does not allow downloads"),
+            None => "downloads need a plan that allows them".to_string(),
+        }));
+    }
+    Ok(())
+}
+
+/// A 403 naming the plan's quality cap when the file's video is above it: the one rule
+/// (`plans::within_quality_cap`) for playback info, manifests, segments and files.
+fn check_quality_cap(packaged: &Packaged, cap: Option<u32>) -> ApiResult<()> {
+    let video: Vec<u32> = packaged
+        .index
+        .video()
+        .map(|t| t.codec_config.height)
+        .into_iter()
+        .collect();
+    crate::plans::within_quality_cap(video, |h| *h, cap)
+        .map(|_| ())
+        .map_err(|e| ApiError::forbidden(e.to_string()))
 }
 
 /// A track as playback sees it.
@@ -281,7 +312,10 @@ pub struct PlaybackInfo {
     pub direct: String,
     /// The original file as an attachment: every track and subtitle, byte for byte, whatever its
     /// container. For an MP4 that any device plays, use `progressive` with `?download=true`.
-    pub download: String,
+    /// Absent when the viewer's plan does not allow downloads.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub download: Option<String>,
     /// A progressive MP4 ("moov first") made on the fly from the original file — Matroska
     /// included — for clients that want one plain MP4 file (`<video src>`, TVs, downloads). It
     /// carries the H.264 video and every AAC audio track; other audio tracks and subtitles are
@@ -333,10 +367,11 @@ pub async fn playback_info(
     let Query(client) = client
         .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
     let caps = client.caps()?;
-    // A profile's rating ceiling applies before any link is signed.
-    super::catalog::check_visible(&state, &user, item_id).await?;
+    // A profile's rating ceiling and the plan apply before any link is signed.
+    super::catalog::check_playable(&state, &user, item_id).await?;
     let (file, real) = playable(&state, item_id).await?;
     let packaged = package(&state, &file, &real).await?;
+    check_quality_cap(&packaged, user.entitlement.max_height)?;
     let stream = super::streams::open(&state, &user, item_id).await?;
     let expires = crate::unix_now() + PLAYBACK_TTL_SECS;
     let viewer = crate::signing::Viewer {
@@ -432,7 +467,10 @@ pub async fn playback_info(
         hls: format!("{manifests}/master.m3u8"),
         dash: format!("{manifests}/manifest.mpd"),
         direct: format!("{base}/direct"),
-        download: format!("{base}/direct?download=true"),
+        download: user
+            .entitlement
+            .downloads
+            .then(|| format!("{base}/direct?download=true")),
         progressive: packaged
             .no_progressive
             .is_none()
@@ -502,15 +540,41 @@ pub async fn stream(
     };
     // Every request keeps its stream alive; a stopped stream's links are refused.
     super::streams::beat_link(&state, viewer, item_id).await?;
+    // The link proves who it was issued to, not that they may still watch: their plan is checked
+    // again on every request (from memory), so a cancelled plan stops playback within the link's
+    // life.
+    let entitlement = match state.plans.entitlement(&state.store, viewer.user).await {
+        Ok(e) => e,
+        Err(marquee_store::StoreError::NotFound(_)) => {
+            return Err(ApiError::forbidden(
+                "the account this playback link was issued to no longer exists",
+            )
+            .into())
+        }
+        Err(e) => return Err(ApiError::from(e).into()),
+    };
+    let titles = entitlement.titles();
+    if !state.plans.unlocked(&state.store, titles, item_id).await? {
+        return Err(ApiError::forbidden(format!(
+            "playback of item {item_id} stopped: {}; GET /api/v1/items/{item_id} lists the plans that unlock it",
+            titles.reason()
+        ))
+        .into());
+    }
     let download = q.map(|Query(q)| q.download).unwrap_or(false);
-    if rest == "direct" {
+    check_download(&entitlement, download)?;
+    if rest == "direct" && entitlement.max_height.is_none() {
         return Ok(direct_response(&state, item_id, download, &method, &headers).await?);
     }
     if let Some(resp) = super::extras::stream_file(&state, item_id, &rest, &headers).await {
-        return resp;
+        return Ok(resp?);
     }
     let (file, real) = playable(&state, item_id).await?;
     let packaged = package(&state, &file, &real).await?;
+    check_quality_cap(&packaged, entitlement.max_height)?;
+    if rest == "direct" {
+        return Ok(direct_response(&state, item_id, download, &method, &headers).await?);
+    }
     if rest == "file.mp4" {
         return Ok(progressive_response(packaged, &real, download, &method, &headers).await?);
     }
