@@ -43,6 +43,8 @@ pub struct AppState {
     pub sessions: Arc<auth::SessionCache>,
     /// Failed sign-ins, per account and per address.
     pub login_throttle: Arc<auth::LoginThrottle>,
+    /// Progress writes (batched) and the watched rule's threshold.
+    pub viewing: api::viewer::Viewing,
 }
 
 impl AppState {
@@ -64,6 +66,7 @@ impl AppState {
             std::time::Duration::from_secs(DEFAULT_SEGMENT_SECS),
         );
         Ok(AppState {
+            viewing: api::viewer::Viewing::new(store.clone()),
             store,
             scanner,
             media_roots: Arc::new(media_roots),
@@ -73,6 +76,12 @@ impl AppState {
             sessions: Arc::default(),
             login_throttle: Arc::default(),
         })
+    }
+
+    /// Sets the share (0–1] of a title's duration past which it counts as watched.
+    pub fn with_watched_threshold(mut self, threshold: f64) -> AppState {
+        self.viewing.watched_threshold = threshold;
+        self
     }
 
     /// `path` resolved (links followed) if it lies inside a media root.

@@ -16,6 +16,7 @@ pub use catalog::PlayableFile;
 pub use profiles::{rating_level, Access, Profile, ProfileFields, RATINGS};
 mod files;
 mod users;
+pub mod viewing;
 pub mod views;
 
 use std::path::Path;

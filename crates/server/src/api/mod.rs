@@ -3,8 +3,10 @@
 pub mod admin;
 pub mod auth;
 pub mod catalog;
+pub mod editorial;
 pub mod playback;
 pub mod profiles;
+pub mod viewer;
 
 use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
@@ -79,6 +81,8 @@ pub fn router() -> Router<AppState> {
             "/admin/playback-keys/rotate",
             post(admin::rotate_playback_key),
         )
+        .merge(viewer::router())
+        .merge(editorial::router())
 }
 
 /// `/stream/…`: signed URLs for players, readable from any origin.

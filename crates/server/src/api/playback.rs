@@ -278,6 +278,11 @@ pub struct PlaybackInfo {
     pub expires_in: i64,
     pub tracks: Vec<PlaybackTrack>,
     pub subtitles: Vec<PlaybackSubtitle>,
+    /// Where this profile left off (0: from the start).
+    pub resume_ms: i64,
+    /// Up next: the episode to offer when this one ends (null after the last one and for
+    /// movies); see `GET /api/v1/items/{id}/next`.
+    pub next: Option<marquee_store::viewing::NextEpisode>,
 }
 
 /// Codecs that Chromium and Firefox decode through MSE (Debian's Chromium lacks HEVC and AC-3).
@@ -385,6 +390,17 @@ pub async fn playback_info(
         expires_in: PLAYBACK_TTL_SECS,
         tracks,
         subtitles,
+        resume_ms: state
+            .store
+            .progress_under(super::viewer::viewer_of(&user), item_id)
+            .await?
+            .iter()
+            .find(|p| p.item_id == item_id)
+            .map_or(0, |p| p.resume_ms),
+        next: state
+            .store
+            .next_episode(item_id, None, &user.access())
+            .await?,
     }))
 }
 
