@@ -390,6 +390,32 @@ async fn progress_continue_watching_up_next_and_marks() {
         continue_ids(&kid.get("/api/v1/me/continue-watching").await),
         vec![(e201, "resume".into())]
     );
+    // A deleted profile takes its viewing with it: SQLite gives the next profile the same id,
+    // and it starts with nothing.
+    let res = api
+        .client
+        .delete(server.url(&format!("/api/v1/me/profiles/{}", kid_profile["id"])))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let res = api
+        .post("/api/v1/me/profiles", json!({"name": "Next"}))
+        .await;
+    let next_profile: Value = res.json().await.unwrap();
+    assert_eq!(next_profile["id"], kid_profile["id"]);
+    let fresh = server
+        .login("admin", server.admin_password.as_ref().unwrap())
+        .await;
+    let res = fresh
+        .post(
+            "/api/v1/me/profile",
+            json!({"profile_id": next_profile["id"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(fresh.get("/api/v1/me/continue-watching").await, json!([]));
 
     // Bad reports are 4xx with a reason.
     let res = api

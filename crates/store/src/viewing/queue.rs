@@ -72,6 +72,7 @@ async fn write_batches(store: Store, mut rx: mpsc::Receiver<Pending>) {
         let reports: Vec<ProgressReport> = batch.iter().map(|p| p.report.clone()).collect();
         match store.record_progress(&reports).await {
             Ok(states) => {
+                tracing::debug!(reports = states.len(), "progress batch committed");
                 for (p, state) in batch.drain(..).zip(states) {
                     let _ = p.done.send(Ok(state));
                 }
