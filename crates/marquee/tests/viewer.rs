@@ -36,7 +36,7 @@ fn library(root: &Path) {
     .unwrap();
     std::fs::write(
         root.join("Movies/Beta (2001)/Beta (2001).json"),
-        r#"{"content_rating": "R"}"#,
+        r#"{"content_rating": "R", "people": [{"name": "Rex Rated", "role": "director"}]}"#,
     )
     .unwrap();
 }
@@ -384,6 +384,11 @@ async fn progress_continue_watching_up_next_and_marks() {
             .await
             .status(),
         404
+    );
+    assert_eq!(kid.get("/api/v1/people?q=rex").await["total"], 0);
+    assert_eq!(
+        api.get("/api/v1/people?q=rex").await["items"][0]["credit_count"],
+        1
     );
     report(&kid, e201, 100).await;
     assert_eq!(

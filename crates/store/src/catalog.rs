@@ -350,38 +350,56 @@ impl Store {
         )
     }
 
-    /// People whose name contains `q` (all people when `q` is empty), with their credit counts.
+    /// People whose name contains `q` (all people when `q` is empty), with their credit counts;
+    /// for a restricted `access`, only people credited on titles it may see.
     pub async fn list_people(
         &self,
         q: Option<&str>,
         offset: i64,
         limit: i64,
+        access: &crate::Access,
     ) -> Result<Page<PersonSummary>> {
         let pattern = format!("%{}%", escape_like(q.unwrap_or("").trim()));
-        let total: i64 = sqlx::query("SELECT COUNT(*) FROM people WHERE name LIKE ? ESCAPE '\\'")
-            .bind(&pattern)
-            .fetch_one(&self.reader)
+        // Credits on titles `access` may see; a restricted profile lists only people with some.
+        let visible_credits = |b: &mut QueryBuilder<'_, Sqlite>| {
+            b.push("(SELECT COUNT(*) FROM credits c JOIN items i ON i.id = c.item_id WHERE c.person_id = p.id");
+            crate::profiles::push_access(b, "i", access);
+            b.push(")");
+        };
+        let filters = |b: &mut QueryBuilder<'_, Sqlite>| {
+            b.push(" FROM people p WHERE p.name LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\'");
+            if !access.is_unrestricted() {
+                b.push(" AND ");
+                visible_credits(b);
+                b.push(" > 0");
+            }
+        };
+        let mut count = QueryBuilder::new("SELECT COUNT(*)");
+        filters(&mut count);
+        let total: i64 = count.build().fetch_one(&self.reader).await?.try_get(0)?;
+        let mut list = QueryBuilder::new("SELECT p.id, p.name, p.photo, ");
+        visible_credits(&mut list);
+        filters(&mut list);
+        list.push(" ORDER BY p.name_key LIMIT ")
+            .push_bind(limit.clamp(1, MAX_PAGE))
+            .push(" OFFSET ")
+            .push_bind(offset.max(0));
+        let items = list
+            .build()
+            .fetch_all(&self.reader)
             .await?
-            .try_get(0)?;
-        let items = sqlx::query(
-            "SELECT p.id, p.name, p.photo, (SELECT COUNT(*) FROM credits c WHERE c.person_id = p.id)
-             FROM people p WHERE p.name LIKE ? ESCAPE '\\' ORDER BY p.name_key LIMIT ? OFFSET ?",
-        )
-        .bind(&pattern)
-        .bind(limit.clamp(1, MAX_PAGE))
-        .bind(offset.max(0))
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(PersonSummary {
-                id: r.try_get(0)?,
-                name: r.try_get(1)?,
-                photo: public_photo(r.try_get(0)?, r.try_get(2)?),
-                credit_count: r.try_get(3)?,
+            .iter()
+            .map(|r| {
+                Ok(PersonSummary {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    photo: public_photo(r.try_get(0)?, r.try_get(2)?),
+                    credit_count: r.try_get(3)?,
+                })
             })
-        })
-        .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         Ok(Page { items, total })
     }
 
