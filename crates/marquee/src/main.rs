@@ -65,6 +65,10 @@ enum Command {
         #[command(flatten)]
         accounts: config::AccountArgs,
         plans: config::PlansArgs,
+        /// Percentage of a title's duration past which it counts as watched (1–100).
+        #[arg(long, env = "MARQUEE_WATCHED_THRESHOLD", default_value_t = 90.0,
+              value_parser = parse_percentage)]
+        watched_threshold: f64,
     },
     /// Manage users.
     User {
@@ -150,6 +154,7 @@ fn run(cli: Cli) -> Result<()> {
             no_watch,
             accounts,
             plans,
+            watched_threshold,
         } => {
             let data = file.data_dir(data)?;
             let media = file.media_dirs(media);
@@ -159,12 +164,16 @@ fn run(cli: Cli) -> Result<()> {
             let oidc = file.oidc(&accounts)?;
             let streams = file.streams(&accounts);
             let plans = file.plans(plans)?;
+            let options = ServeOptions {
+                demo,
+                watch: !no_watch,
+                watched_threshold: watched_threshold / 100.0,
+            };
             runtime()?.block_on(serve(
                 &data,
                 media,
                 &listen,
-                demo,
-                !no_watch,
+                options,
                 Extras { oidc, streams },
                 plans,
             ))
@@ -303,6 +312,21 @@ async fn user_add(data: &Path, name: &str, password: &str, admin: bool) -> Resul
     Ok(())
 }
 
+/// A percentage from 1 to 100.
+fn parse_percentage(s: &str) -> std::result::Result<f64, String> {
+    match s.trim().trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (1.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("expected a percentage from 1 to 100, found {s:?}")),
+    }
+}
+
+struct ServeOptions {
+    demo: bool,
+    watch: bool,
+    /// Share (0–1] of a title past which it counts as watched.
+    watched_threshold: f64,
+}
+
 /// Optional features of `marquee serve`: OpenID Connect sign-in and stream limits (timeout in
 /// seconds, default limit).
 struct Extras {
@@ -314,8 +338,11 @@ async fn serve(
     data: &Path,
     mut media: Vec<PathBuf>,
     listen: &str,
-    demo: bool,
-    watch: bool,
+    ServeOptions {
+        demo,
+        watch,
+        watched_threshold,
+    }: ServeOptions,
     extras: Extras,
     plans: marquee_server::plans::Plans,
 ) -> Result<()> {
@@ -341,7 +368,8 @@ async fn serve(
     let progress = Arc::new(ScanProgress::default());
     let scanner = Scanner::new(store.clone(), media, progress);
     let mut state = marquee_server::AppState::new(store.clone(), scanner.clone(), data)
-        .context("cannot prepare the data folder")?;
+        .context("cannot prepare the data folder")?
+        .with_watched_threshold(watched_threshold);
     let (timeout, default_limit) = extras.streams;
     state.streams = Arc::new(marquee_server::streams::StreamTracker::new(
         timeout,

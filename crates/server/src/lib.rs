@@ -57,6 +57,8 @@ pub struct AppState {
     pub streams: Arc<streams::StreamTracker>,
     /// Plans configuration, and entitlements cached for the stream path.
     pub plans: Arc<plans::Plans>,
+    /// Progress writes (batched) and the watched rule's threshold.
+    pub viewing: api::viewer::Viewing,
 }
 
 impl AppState {
@@ -87,6 +89,7 @@ impl AppState {
         )?;
         api::transcode::announce(&transcoder);
         Ok(AppState {
+            viewing: api::viewer::Viewing::new(store.clone()),
             store,
             scanner,
             media_roots: Arc::new(media_roots),
@@ -101,6 +104,12 @@ impl AppState {
             streams: Arc::new(streams::StreamTracker::new(60, None)),
             plans: Arc::default(),
         })
+    }
+
+    /// Sets the share (0–1] of a title's duration past which it counts as watched.
+    pub fn with_watched_threshold(mut self, threshold: f64) -> AppState {
+        self.viewing.watched_threshold = threshold;
+        self
     }
 
     /// `path` resolved (links followed) if it lies inside a media root.

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{admin, auth, catalog, oidc, plans, playback, profiles, streams};
+use crate::api::{admin, auth, catalog, editorial, oidc, plans, playback, profiles, streams, viewer};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,9 +23,14 @@ use crate::api::{admin, auth, catalog, oidc, plans, playback, profiles, streams}
         plans::my_subscription, plans::list_plans, plans::get_plan, plans::create_plan, plans::update_plan,
         plans::delete_plan, plans::set_free, plans::user_subscription, plans::grant_subscription,
         plans::end_subscription, plans::billing_webhook,
+        viewer::report_progress, viewer::continue_watching, viewer::mark_watched, viewer::mark_unwatched,
+        viewer::item_state, viewer::up_next, viewer::my_list, viewer::add_to_list, viewer::remove_from_list,
+        viewer::my_ratings, viewer::rate, viewer::unrate,
+        editorial::create_review, editorial::update_review, editorial::delete_review,
+        editorial::reviews_by, editorial::similar, editorial::person_photo,
     ),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "profiles"), (name = "catalog"), (name = "playback"), (name = "admin"), (name = "health"), (name = "plans"))
+    tags((name = "auth"), (name = "profiles"), (name = "catalog"), (name = "playback"), (name = "admin"), (name = "health"), (name = "plans"), (name = "viewer"))
 )]
 pub struct ApiDoc;
 

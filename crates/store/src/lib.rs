@@ -25,6 +25,7 @@ mod files;
 mod identities;
 pub use identities::{Identity, NO_PASSWORD};
 mod users;
+pub mod viewing;
 pub mod views;
 
 use std::path::Path;

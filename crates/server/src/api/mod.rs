@@ -3,15 +3,15 @@
 pub mod admin;
 pub mod auth;
 pub mod catalog;
+pub mod editorial;
 pub mod extras;
+pub mod oidc;
 pub mod plans;
 pub mod playback;
 pub mod profiles;
-pub mod transcode;
-pub mod oidc;
-pub mod playback;
-pub mod profiles;
 pub mod streams;
+pub mod transcode;
+pub mod viewer;
 
 use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
@@ -94,6 +94,8 @@ pub fn router() -> Router<AppState> {
         .route("/me/streams/{id}", delete(streams::stop))
         .route("/me/streams/{id}/heartbeat", post(streams::heartbeat))
         .merge(plans::router())
+        .merge(viewer::router())
+        .merge(editorial::router())
 }
 
 /// `/stream/…`: signed URLs for players, readable from any origin.
