@@ -43,11 +43,13 @@ pub struct AppState {
     pub sessions: Arc<auth::SessionCache>,
     /// Failed sign-ins, per account and per address.
     pub login_throttle: Arc<auth::LoginThrottle>,
+    /// The search index (`DATA/search`); `marquee_search::keep_in_sync` keeps it current.
+    pub search: Arc<marquee_search::SearchIndex>,
 }
 
 impl AppState {
-    /// State for a server whose data folder is `data` (it holds the URL-signing key and the
-    /// sample-index cache).
+    /// State for a server whose data folder is `data` (it holds the URL-signing key, the
+    /// sample-index cache and the search index).
     pub fn new(
         store: Store,
         scanner: Scanner,
@@ -63,6 +65,8 @@ impl AppState {
             data.join("index"),
             std::time::Duration::from_secs(DEFAULT_SEGMENT_SECS),
         );
+        let search = marquee_search::SearchIndex::open(&data.join("search"))
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
         Ok(AppState {
             store,
             scanner,
@@ -72,6 +76,7 @@ impl AppState {
             responses: Arc::default(),
             sessions: Arc::default(),
             login_throttle: Arc::default(),
+            search: Arc::new(search),
         })
     }
 

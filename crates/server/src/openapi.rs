@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{admin, auth, catalog, playback, profiles};
+use crate::api::{admin, auth, catalog, playback, profiles, search};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,6 +19,7 @@ use crate::api::{admin, auth, catalog, playback, profiles};
         playback::direct, playback::playback_info,
         admin::libraries, admin::scan_status, admin::start_scan, admin::failures, admin::list_users, admin::create_user,
         admin::change_user, admin::reset_password, admin::audit_log, admin::rotate_playback_key,
+        search::search,
     ),
     modifiers(&BearerAuth),
     tags((name = "auth"), (name = "profiles"), (name = "catalog"), (name = "playback"), (name = "admin"), (name = "health"))

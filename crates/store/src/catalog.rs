@@ -14,18 +14,18 @@ use crate::{Result, Store, StoreError};
 pub const MAX_PAGE: i64 = 500;
 
 /// An item counts as available when it has a readable file, or (series) an available episode.
-const AVAILABLE: &str = "(
+pub(crate) const AVAILABLE: &str = "(
     (i.kind = 'series' AND EXISTS (SELECT 1 FROM items e JOIN media_files f ON f.id = e.file_id
         WHERE e.series_id = i.id AND e.kind = 'episode' AND f.status = 'ok'))
  OR (i.kind != 'series' AND EXISTS (SELECT 1 FROM media_files f WHERE f.id = i.file_id AND f.status = 'ok'))
 )";
 
-fn artwork_url(item_id: i64, kind: &str) -> String {
+pub(crate) fn artwork_url(item_id: i64, kind: &str) -> String {
     format!("/api/v1/items/{item_id}/artwork/{kind}")
 }
 
 /// Photos are served only when they are web addresses; a local path would leak the file system.
-fn public_photo(photo: Option<String>) -> Option<String> {
+pub(crate) fn public_photo(photo: Option<String>) -> Option<String> {
     photo.filter(|p| p.starts_with("https://") || p.starts_with("http://"))
 }
 

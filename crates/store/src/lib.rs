@@ -15,6 +15,8 @@ mod profiles;
 pub use catalog::PlayableFile;
 pub use profiles::{rating_level, Access, Profile, ProfileFields, RATINGS};
 mod files;
+mod search;
+pub use search::{SearchSource, SearchableItem, SearchablePerson, SearchableReview};
 mod users;
 pub mod views;
 

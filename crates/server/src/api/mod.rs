@@ -5,6 +5,7 @@ pub mod auth;
 pub mod catalog;
 pub mod playback;
 pub mod profiles;
+pub mod search;
 
 use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
@@ -79,6 +80,7 @@ pub fn router() -> Router<AppState> {
             "/admin/playback-keys/rotate",
             post(admin::rotate_playback_key),
         )
+        .route("/search", get(search::search))
 }
 
 /// `/stream/…`: signed URLs for players, readable from any origin.
