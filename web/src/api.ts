@@ -10,6 +10,13 @@ export interface SessionView {
 }
 export interface Page<T> { items: T[]; total: number }
 export interface Profile { id: number; name: string; kids: boolean; max_rating?: string | null; allow_unrated: boolean; has_pin: boolean }
+/** One hit of GET /api/v1/search. */
+export interface SearchHit {
+  kind: "series" | "movie" | "episode" | "person" | "review"; id: number; title: string; subtitle?: string | null;
+  year?: number | null; image?: string | null; series_id?: number | null; item_id?: number | null;
+  item_kind?: string | null; excerpt?: string | null; score: number;
+}
+export interface SearchResults { series: SearchHit[]; movies: SearchHit[]; episodes: SearchHit[]; people: SearchHit[]; reviews: SearchHit[] }
 export interface TitleSummary {
   id: number; kind: string; title: string; year?: number | null; synopsis?: string | null;
   content_rating?: string | null; runtime_minutes?: number | null; genres: string[];
@@ -165,6 +172,7 @@ export const api = {
   item: (id: number, s?: AbortSignal) => get<ItemDetail>(`/api/v1/items/${id}`, s),
   people: (q: string, limit: number, s?: AbortSignal) => get<Page<PersonSummary>>(`/api/v1/people${qs({ q, limit })}`, s),
   person: (id: number, s?: AbortSignal) => get<PersonDetail>(`/api/v1/people/${id}`, s),
+  search: (q: string, limit: number, s?: AbortSignal) => get<SearchResults>(`/api/v1/search${qs({ q, limit })}`, s),
   genres: (s?: AbortSignal) => get<Genre[]>("/api/v1/genres", s),
   playback: (id: number, s?: AbortSignal) => get<Playback>(`/api/v1/items/${id}/playback${qs({ caps: decodableCodecs() })}`, s),
   streams: (s?: AbortSignal) => get<ActiveStream[]>("/api/v1/me/streams", s),

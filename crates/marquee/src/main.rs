@@ -391,6 +391,7 @@ async fn serve(
     println!("Marquee is listening on http://{addr}");
     std::io::stdout().flush().ok();
 
+    let _search_sync = marquee_search::keep_in_sync(state.search.clone(), store.clone());
     let background = scanner.clone();
     tokio::spawn(async move {
         match background.scan_all().await {

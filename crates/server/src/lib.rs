@@ -59,11 +59,13 @@ pub struct AppState {
     pub plans: Arc<plans::Plans>,
     /// Progress writes (batched) and the watched rule's threshold.
     pub viewing: api::viewer::Viewing,
+    /// The search index (`DATA/search`); `marquee_search::keep_in_sync` keeps it current.
+    pub search: Arc<marquee_search::SearchIndex>,
 }
 
 impl AppState {
-    /// State for a server whose data folder is `data` (it holds the URL-signing key and the
-    /// sample-index cache).
+    /// State for a server whose data folder is `data` (it holds the URL-signing key, the
+    /// sample-index cache and the search index).
     pub fn new(
         store: Store,
         scanner: Scanner,
@@ -88,6 +90,8 @@ impl AppState {
             marquee_transcode::TranscodeConfig::from_env(data),
         )?;
         api::transcode::announce(&transcoder);
+        let search = marquee_search::SearchIndex::open(&data.join("search"))
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
         Ok(AppState {
             viewing: api::viewer::Viewing::new(store.clone()),
             store,
@@ -103,6 +107,7 @@ impl AppState {
             oidc: None,
             streams: Arc::new(streams::StreamTracker::new(60, None)),
             plans: Arc::default(),
+            search: Arc::new(search),
         })
     }
 

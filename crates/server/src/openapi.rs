@@ -4,7 +4,9 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{admin, auth, catalog, editorial, oidc, plans, playback, profiles, streams, viewer};
+use crate::api::{
+    admin, auth, catalog, editorial, oidc, plans, playback, profiles, search, streams, viewer,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -28,6 +30,7 @@ use crate::api::{admin, auth, catalog, editorial, oidc, plans, playback, profile
         viewer::my_ratings, viewer::rate, viewer::unrate,
         editorial::create_review, editorial::update_review, editorial::delete_review,
         editorial::reviews_by, editorial::similar, editorial::person_photo,
+        search::search,
     ),
     modifiers(&BearerAuth),
     tags((name = "auth"), (name = "profiles"), (name = "catalog"), (name = "playback"), (name = "admin"), (name = "health"), (name = "plans"), (name = "viewer"))

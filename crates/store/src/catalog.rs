@@ -26,7 +26,7 @@ pub(crate) fn artwork_url(item_id: i64, kind: &str) -> String {
 
 /// A person's photo as a client fetches it: a web address as it is, a local file (an absolute
 /// path the scanner resolved) through the API — the path itself would leak the file system.
-fn public_photo(person_id: i64, photo: Option<String>) -> Option<String> {
+pub(crate) fn public_photo(person_id: i64, photo: Option<String>) -> Option<String> {
     let photo = photo?;
     if photo.starts_with("https://") || photo.starts_with("http://") {
         Some(photo)

@@ -24,6 +24,8 @@ mod display;
 mod files;
 mod identities;
 pub use identities::{Identity, NO_PASSWORD};
+mod search;
+pub use search::{SearchSource, SearchableItem, SearchablePerson, SearchableReview};
 mod users;
 pub mod viewing;
 pub mod views;

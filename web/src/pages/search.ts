@@ -1,6 +1,6 @@
-import { api, type PersonSummary, type TitleSummary } from "../api";
+import { api, type SearchHit, type SearchResults, type TitleSummary } from "../api";
 import { debounce, h } from "../dom";
-import { icons, notice, posterCard } from "../components";
+import { art, hrefFor, icons, notice, posterCard } from "../components";
 import { setQuery, type PageContext } from "../router";
 
 export function searchPage(main: HTMLElement, ctx: PageContext) {
@@ -34,13 +34,10 @@ export function searchPage(main: HTMLElement, ctx: PageContext) {
     const signal = typeof AbortSignal.any === "function" ? AbortSignal.any([ac.signal, ctx.signal]) : ac.signal;
     status.textContent = "Searching…";
     try {
-      const [s, m, p] = await Promise.all([
-        api.list("series", { q, limit: 24 }, signal),
-        api.list("movies", { q, limit: 24 }, signal),
-        api.people(q, 24, signal),
-      ]);
+      // A trailing space tells the server the last word is finished (no longer a prefix).
+      const found = await api.search(raw.trimStart(), 24, signal);
       if (ac.signal.aborted) return;
-      render(q, s.items, s.total, m.items, m.total, p.items, p.total);
+      render(q, found);
     } catch (e) {
       if (ac.signal.aborted || ctx.signal.aborted) return;
       status.textContent = "";
@@ -48,17 +45,37 @@ export function searchPage(main: HTMLElement, ctx: PageContext) {
     }
   }
 
-  function render(q: string, series: TitleSummary[], st: number, movies: TitleSummary[], mt: number, people: PersonSummary[], pt: number) {
-    const n = st + mt + pt;
+  /** Series and movies as poster cards (the listing's shape, from what a hit carries). */
+  const card = (hit: SearchHit) => posterCard({
+    id: hit.id, kind: hit.kind, title: hit.title, year: hit.year, poster: hit.image, genres: [], added_at: 0,
+  } as TitleSummary);
+
+  const hitRow = (href: string, hit: SearchHit, imageClass: string | null, extra?: string | null) =>
+    h("li", null, h("a", { class: "search-hit", href },
+      imageClass ? art(hit.image, hit.title, imageClass) : "",
+      h("span", { class: "search-hit-text" },
+        h("span", { class: "search-hit-title" }, hit.title),
+        hit.subtitle ? h("span", { class: "search-hit-sub" }, hit.subtitle) : "",
+        extra ? h("span", { class: "search-hit-excerpt" }, extra) : "")));
+
+  const reviewHref = (hit: SearchHit) =>
+    hit.item_kind === "series" || hit.item_kind === "movie" ? hrefFor(hit.item_kind, hit.item_id ?? 0)
+      : hit.series_id ? `/series/${hit.series_id}` : hrefFor(hit.item_kind ?? "", hit.item_id ?? 0);
+
+  function render(q: string, r: SearchResults) {
+    const n = r.series.length + r.movies.length + r.episodes.length + r.people.length + r.reviews.length;
     status.textContent = n ? `${n.toLocaleString()} result${n === 1 ? "" : "s"} for “${q}”` : `Nothing found for “${q}”`;
-    const section = (title: string, total: number, body: HTMLElement) =>
-      h("section", { class: "block", "aria-label": title }, h("h2", null, title, h("span", { class: "tab-count" }, total.toLocaleString())), body);
+    const section = (title: string, hits: SearchHit[], body: HTMLElement) => hits.length
+      ? h("section", { class: "block", "aria-label": title }, h("h2", null, title, h("span", { class: "tab-count" }, hits.length.toLocaleString())), body)
+      : "";
     results.replaceChildren(
-      series.length ? section("Series", st, h("div", { class: "grid", role: "list" }, series.map((t) => h("div", { role: "listitem" }, posterCard(t))))) : "",
-      movies.length ? section("Movies", mt, h("div", { class: "grid", role: "list" }, movies.map((t) => h("div", { role: "listitem" }, posterCard(t))))) : "",
-      people.length ? section("People", pt, h("ul", { class: "people-results" }, people.map((p) => h("li", null,
-        h("a", { class: "person-chip", href: `/people/${p.id}` }, h("span", { class: "person-initials", "aria-hidden": "true" }, p.name.split(/\s+/).map((w) => w[0]).slice(0, 2).join("")),
-          h("span", null, h("span", { class: "person-name" }, p.name), h("span", { class: "person-char" }, `${p.credit_count} credit${p.credit_count === 1 ? "" : "s"}`))))))) : "",
+      section("Series", r.series, h("div", { class: "grid", role: "list" }, r.series.map((t) => h("div", { role: "listitem" }, card(t))))),
+      section("Movies", r.movies, h("div", { class: "grid", role: "list" }, r.movies.map((t) => h("div", { role: "listitem" }, card(t))))),
+      section("Episodes", r.episodes, h("ul", { class: "search-hits" }, r.episodes.map((e) => hitRow(hrefFor("episode", e.id), e, "still")))),
+      section("People", r.people, h("ul", { class: "people-results" }, r.people.map((p) => h("li", null,
+        h("a", { class: "person-chip", href: `/people/${p.id}` }, h("span", { class: "person-initials", "aria-hidden": "true" }, p.title.split(/\s+/).map((w) => w[0]).slice(0, 2).join("")),
+          h("span", null, h("span", { class: "person-name" }, p.title), p.subtitle ? h("span", { class: "person-char" }, p.subtitle) : "")))))),
+      section("Reviews", r.reviews, h("ul", { class: "search-hits" }, r.reviews.map((v) => hitRow(reviewHref(v), v, null, v.excerpt)))),
     );
   }
 

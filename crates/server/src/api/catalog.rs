@@ -13,9 +13,9 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::AppState;
 
-type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
+pub(crate) type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
 
-fn query<T>(q: QueryResult<T>) -> ApiResult<T> {
+pub(crate) fn query<T>(q: QueryResult<T>) -> ApiResult<T> {
     q.map(|Query(q)| q)
         .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))
 }

@@ -9,6 +9,7 @@ pub mod oidc;
 pub mod plans;
 pub mod playback;
 pub mod profiles;
+pub mod search;
 pub mod streams;
 pub mod transcode;
 pub mod viewer;
@@ -96,6 +97,7 @@ pub fn router() -> Router<AppState> {
         .merge(plans::router())
         .merge(viewer::router())
         .merge(editorial::router())
+        .route("/search", get(search::search))
 }
 
 /// `/stream/…`: signed URLs for players, readable from any origin.
