@@ -666,7 +666,7 @@ fn two_hour_source(base: u64) -> (Sparse, u64) {
 }
 
 #[test]
-fn two_hour_index_builds_fast() {
+fn two_hour_index_is_complete() {
     let (vn, an) = TWO_HOURS;
     let base = 8u64 << 20;
     let (reader, total) = two_hour_source(base);
@@ -684,16 +684,16 @@ fn two_hour_index_builds_fast() {
     assert_eq!(a.samples[an as usize - 1].offset, total - 400);
     let plan = plan_segments(v, Duration::from_secs(6));
     assert_eq!(plan.len(), 1200);
-    // Debug builds are ~10x slower than release; well under a second there.
-    assert!(took < Duration::from_secs(3), "indexing took {took:?}");
+    // Speed is measured by scripts/bench-playback (first playlist), not asserted here: a
+    // loaded machine must not fail a correctness test.
     eprintln!("2-hour index: {took:?}");
 }
 
-/// The progressive MP4 of a 2-hour film: built fast, a `moov` of a few MB at
+/// The progressive MP4 of a 2-hour film: a `moov` of a few MB at
 /// most, `co64` and a 64-bit `mdat` (the file is over 4 GB), and a slice
 /// list no longer than its chunk list.
 #[test]
-fn two_hour_progressive_builds_fast() {
+fn two_hour_progressive_mp4_is_compact() {
     let (vn, an) = TWO_HOURS;
     let base = 8u64 << 20;
     let (reader, total) = two_hour_source(base);
@@ -740,10 +740,6 @@ fn two_hour_progressive_builds_fast() {
         moov < samples * 4 + u64::from(vn) * 8 + (1 << 20),
         "moov of {moov} bytes"
     );
-    // Debug builds are ~10x slower than release.
-    for t in [took, took_worst] {
-        assert!(t < Duration::from_secs(3), "building took {t:?}");
-    }
     eprintln!(
         "2-hour progressive MP4: moov {moov} bytes; built in {took:?} (worst case {took_worst:?}), \
          slices listed in {took_slices:?}"
