@@ -25,7 +25,7 @@ pub fn run(data: &[u8]) {
         assert!(pair[0].start_ms < pair[1].start_ms);
     }
     for c in &info.chapters {
-        assert!(c.end_ms.map_or(true, |e| e > c.start_ms), "{c:?}");
+        assert!(c.end_ms.is_none_or(|e| e > c.start_ms), "{c:?}");
     }
     let Ok(index) = build_index(Cursor::new(data)) else {
         return;

@@ -150,7 +150,7 @@ pub fn longest_shared(a: &[Code], b: &[Code], min_frames: usize, max_gap: usize)
             let frames = last + 1 - start;
             if frames >= min_frames
                 && matched * 2 >= frames
-                && best.map_or(true, |s| frames > s.frames)
+                && best.is_none_or(|s| frames > s.frames)
             {
                 *best = Some(Shared {
                     start_a: start,
@@ -159,9 +159,9 @@ pub fn longest_shared(a: &[Code], b: &[Code], min_frames: usize, max_gap: usize)
                 });
             }
         };
-        for i in i0..i1 {
+        for (i, &code) in a.iter().enumerate().take(i1).skip(i0) {
             let j = (i as isize + delta) as usize;
-            if frames_match(a[i], b[j]) {
+            if frames_match(code, b[j]) {
                 run = Some(match run {
                     Some((start, _, matched)) => (start, i, matched + 1),
                     None => (i, i, 1),

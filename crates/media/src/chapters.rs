@@ -94,11 +94,11 @@ pub fn parse_matroska_chapters(body: &[u8]) -> Vec<Chapter> {
     };
     let usable: Vec<&[u8]> = editions
         .into_iter()
-        .filter(|e| !flag(*e, EDITION_FLAG_ORDERED))
+        .filter(|e| !flag(e, EDITION_FLAG_ORDERED))
         .collect();
     let Some(edition) = usable
         .iter()
-        .find(|e| flag(**e, EDITION_FLAG_DEFAULT))
+        .find(|e| flag(e, EDITION_FLAG_DEFAULT))
         .or(usable.first())
     else {
         return Vec::new();

@@ -632,6 +632,14 @@ fn chapters_match_ffprobe() {
             .collect();
         assert_eq!(titles, ["Intro", "Part One", "Credits"], "{name}");
         assert_eq!(info.chapters[1].end_ms, Some(3000), "{name}");
+        // The MP4's QuickTime chapter track is no subtitle track.
+        assert!(
+            info.tracks
+                .iter()
+                .all(|t| t.kind != marquee_media::TrackKind::Subtitle),
+            "{name}: {:?}",
+            info.tracks
+        );
     }
     // Files without chapters have none.
     let info = probe_path(&fixture("h264_aac.mp4").unwrap(), COUNT).unwrap();

@@ -165,6 +165,8 @@ pub(crate) struct Trak {
     pub title: Option<String>,
     pub entry: Option<SampleEntry>,
     pub tables: SampleTables,
+    /// `tref/chap`: the QuickTime chapter tracks this track points to.
+    pub chapter_refs: Vec<u32>,
 }
 
 pub(crate) fn parse_moov(moov: &[u8]) -> Result<Movie, ProbeError> {
@@ -221,6 +223,20 @@ pub(crate) fn parse_moov(moov: &[u8]) -> Result<Movie, ProbeError> {
             _ => {}
         }
     }
+    // A QuickTime chapter track is a text track holding chapter titles, not subtitles: it is
+    // told apart so that players are not offered it (the titles come from `chpl`).
+    let chapter_tracks: Vec<u32> = m
+        .tracks
+        .iter()
+        .flat_map(|t| t.chapter_refs.clone())
+        .collect();
+    for t in m
+        .tracks
+        .iter_mut()
+        .filter(|t| chapter_tracks.contains(&t.id))
+    {
+        t.handler = *b"chap";
+    }
     Ok(m)
 }
 
@@ -258,6 +274,11 @@ fn parse_trak(trak: &[u8]) -> Result<Trak, ProbeError> {
             b"udta" => {
                 if let Some(name) = Boxes::find(p, "'udta'", b"name") {
                     t.title = clean_string(name);
+                }
+            }
+            b"tref" => {
+                if let Some(chap) = Boxes::find(p, "'tref'", b"chap") {
+                    t.chapter_refs = chap.chunks_exact(4).map(boxes::be32).take(64).collect();
                 }
             }
             _ => {}
