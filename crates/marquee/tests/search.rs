@@ -69,9 +69,18 @@ async fn search_forgives_typos_follows_typing_and_respects_profiles() {
 
     // Typos: a person and an episode.
     let r = search(&api, "jimy iovinne").await;
-    assert_eq!(titles(&r, "people"), ["Jimmy Iovine"], "{r}");
+    assert_eq!(
+        titles(&r, "people").first().map(String::as_str),
+        Some("Jimmy Iovine"),
+        "{r}"
+    );
+    // "tow" is also one edit from "to" in the other episodes' synopses: they rank below.
     let r = search(&api, "prat tow").await;
-    assert_eq!(titles(&r, "episodes"), ["Part Two"], "{r}");
+    assert_eq!(
+        titles(&r, "episodes").first().map(String::as_str),
+        Some("Part Two"),
+        "{r}"
+    );
     assert_eq!(r["episodes"][0]["subtitle"], "The Defiant Ones · S1E2");
     assert!(r["episodes"][0]["series_id"].as_i64().is_some());
 
