@@ -551,9 +551,26 @@ async fn plans_lock_every_door_and_the_lifecycle_opens_and_closes_them() {
 #[tokio::test]
 async fn hide_mode_leaves_locked_titles_out() {
     let data = tempfile::tempdir().unwrap();
+    // One more film, free by its JSON sidecar.
+    let media = tempfile::tempdir().unwrap();
+    let folder = media.path().join("Movies/Open Air (2020)");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::copy(
+        workspace_root().join("demo/library/Movies/Paper Orbits (2022)/Paper Orbits (2022).mp4"),
+        folder.join("Open Air (2020).mp4"),
+    )
+    .unwrap();
+    std::fs::write(folder.join("Open Air (2020).json"), r#"{"free": true}"#).unwrap();
     let server = Server::start(
         data.path(),
-        &["--demo", "--no-watch", "--locked-titles", "hide"],
+        &[
+            "--demo",
+            "--no-watch",
+            "--locked-titles",
+            "hide",
+            "--media",
+            media.path().to_str().unwrap(),
+        ],
     );
     let admin = server.admin().await;
     server.wait_for_scan(&admin).await;
@@ -588,8 +605,18 @@ async fn hide_mode_leaves_locked_titles_out() {
     assert_eq!(free.status(), 200);
     let (vid, viewer) = viewer(&server, &admin, "viewer").await;
 
-    // No plan: no film is listed; the series is, for its free episode.
-    assert_eq!(viewer.get("/api/v1/movies").await["total"], 0);
+    // No plan: only the free film is listed; the series is, for its free episode.
+    let list = viewer.get("/api/v1/movies").await;
+    assert_eq!(list["total"], 1, "{list}");
+    let open_air = id_of(&list, "Open Air");
+    assert!(list["items"][0]["locked"].is_null());
+    assert_eq!(
+        viewer
+            .get_raw(&format!("/api/v1/items/{open_air}/playback"))
+            .await
+            .status(),
+        200
+    );
     let shows = viewer.get("/api/v1/series").await;
     assert_eq!(shows["total"], 1, "{shows}");
     assert_eq!(shows["items"][0]["locked"]["free_preview"], true);
@@ -620,8 +647,12 @@ async fn hide_mode_leaves_locked_titles_out() {
     // With the plan, its film appears, and only it.
     grant(&admin, vid, json!({"plan": "Tide"})).await;
     let list = viewer.get("/api/v1/movies").await;
-    assert_eq!(list["total"], 1, "{list}");
-    assert_eq!(list["items"][0]["id"], tide);
-    assert!(list["items"][0]["locked"].is_null());
-    assert_eq!(admin.get("/api/v1/movies").await["total"], 3);
+    assert_eq!(list["total"], 2, "{list}");
+    assert_eq!(id_of(&list, "The Long Tide"), tide);
+    assert!(list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["locked"].is_null()));
+    assert_eq!(admin.get("/api/v1/movies").await["total"], 4);
 }

@@ -545,6 +545,21 @@ mod tests {
     }
 
     #[test]
+    fn free_titles() {
+        assert_eq!(read_json(br#"{"free": true}"#).unwrap().free, Some(true));
+        assert_eq!(
+            read_json(br#"{"free": "False"}"#).unwrap().free,
+            Some(false)
+        );
+        assert_eq!(read_json(b"{}").unwrap().free, None);
+        let err = read_json(br#"{"free": 1}"#).unwrap_err().to_string();
+        assert!(
+            err.contains("free") && err.contains("true or false"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn artwork_short_form() {
         let m =
             read_json(br#"{"artwork": {"poster": "poster.jpg", "backdrop": ["a.jpg", "b.jpg"]}}"#)
