@@ -76,6 +76,8 @@ struct Entry {
     /// The limit when it was opened: a lapsed stream resumes under it without asking the store.
     limit: Option<u32>,
     stopped: bool,
+    /// Order of opening (ids are random), for "oldest first".
+    seq: u64,
 }
 
 /// The streams of every account. Records are kept until their links expire (`forget_after`),
@@ -88,6 +90,7 @@ pub struct StreamTracker {
     /// The limit for accounts whose plan does not set one (`None`: no limit).
     pub default_limit: Option<u32>,
     entries: Mutex<HashMap<i64, Entry>>,
+    opened: std::sync::atomic::AtomicU64,
 }
 
 impl StreamTracker {
@@ -97,6 +100,7 @@ impl StreamTracker {
             forget_after: crate::signing::PLAYBACK_TTL_SECS,
             default_limit,
             entries: Mutex::default(),
+            opened: Default::default(),
         }
     }
 
@@ -115,13 +119,12 @@ impl StreamTracker {
 
     /// The user's active streams, oldest first.
     fn active_of(&self, map: &HashMap<i64, Entry>, user_id: i64, now: i64) -> Vec<ActiveStream> {
-        let mut list: Vec<ActiveStream> = map
+        let mut list: Vec<&Entry> = map
             .values()
             .filter(|e| e.user_id == user_id && self.active(e, now))
-            .map(|e| e.stream.clone())
             .collect();
-        list.sort_by_key(|s| (s.started_at, s.id));
-        list
+        list.sort_by_key(|e| e.seq);
+        list.into_iter().map(|e| e.stream.clone()).collect()
     }
 
     /// Renews the active stream this device already has for this item and profile, if any (a
@@ -191,6 +194,9 @@ impl StreamTracker {
                 stream: stream.clone(),
                 limit,
                 stopped: false,
+                seq: self
+                    .opened
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             },
         );
         Ok(stream)
@@ -275,6 +281,9 @@ impl StreamTracker {
                 stream: stream.clone(),
                 limit,
                 stopped: false,
+                seq: self
+                    .opened
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             },
         );
         Ok(stream)
