@@ -7,6 +7,7 @@ pub mod auth;
 pub mod body;
 pub mod cache;
 pub mod error;
+pub mod listen;
 pub mod openapi;
 pub mod packaging;
 pub mod range;
@@ -119,16 +120,12 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves, with the connection limits of [`listen`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let limits = listen::Limits::from_fd_limit(listen::raise_fd_limit()).with_env();
+    listen::serve(listener, router(state), limits, shutdown).await
 }

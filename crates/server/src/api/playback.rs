@@ -6,7 +6,7 @@ use std::path::Path as FsPath;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Version};
 use axum::response::Response;
 use axum::Json;
 use marquee_catalog::subtitles::{subtitle_sources, SubtitleOrigin, SubtitleSource};
@@ -87,6 +87,7 @@ async fn direct_response(
     download: bool,
     method: &Method,
     headers: &HeaderMap,
+    version: Version,
 ) -> ApiResult<Response> {
     let (_, real) = playable(state, item_id).await?;
     let md = tokio::fs::metadata(&real).await.map_err(|e| {
@@ -107,7 +108,7 @@ async fn direct_response(
             .unwrap_or_else(|| "video".into());
         body.extra.extend(attachment(&name));
     }
-    body.respond(method, headers)
+    body.respond_over(method, headers, version)
 }
 
 /// `Content-Disposition: attachment` for a file called `name`: a plain ASCII `filename` and, when
@@ -200,6 +201,7 @@ pub async fn direct(
     State(state): State<AppState>,
     user: AuthUser,
     method: Method,
+    version: Version,
     headers: HeaderMap,
     p: IdPath,
     q: Result<Query<DirectQuery>, axum::extract::rejection::QueryRejection>,
@@ -209,7 +211,7 @@ pub async fn direct(
     let Query(q) =
         q.map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
     super::catalog::check_visible(&state, &user, item_id).await?;
-    direct_response(&state, item_id, q.download, &method, &headers).await
+    direct_response(&state, item_id, q.download, &method, &headers, version).await
 }
 
 /// A track as playback sees it.
@@ -426,6 +428,7 @@ type StreamPath = Result<Path<(i64, String, String)>, axum::extract::rejection::
 pub async fn stream(
     State(state): State<AppState>,
     method: Method,
+    version: Version,
     headers: HeaderMap,
     p: StreamPath,
     q: Result<Query<DirectQuery>, axum::extract::rejection::QueryRejection>,
@@ -438,7 +441,7 @@ pub async fn stream(
         .map_err(|e| ApiError::forbidden(e.to_string()))?;
     let download = q.map(|Query(q)| q.download).unwrap_or(false);
     if rest == "direct" {
-        return direct_response(&state, item_id, download, &method, &headers).await;
+        return direct_response(&state, item_id, download, &method, &headers, version).await;
     }
     let (file, real) = playable(&state, item_id).await?;
     let packaged = package(&state, &file, &real).await?;
@@ -557,7 +560,7 @@ pub async fn stream(
             }
         }
     };
-    body.respond(&method, &headers)
+    body.respond_over(&method, &headers, version)
 }
 
 /// A short hash of a response body, for ETags of content that is not tied to the file's fingerprint.
