@@ -47,11 +47,29 @@ export interface ScanProgress { running: boolean; phase: string; found: number; 
 export interface ScanSummary { added: number; updated: number; moved: number; removed: number; unchanged: number; failed: { path: string; reason: string }[]; elapsed_ms?: number }
 export interface ScanStatus { progress: ScanProgress; recent: { started_at: number; finished_at?: number | null; summary?: ScanSummary | null }[] }
 export interface Failure { id?: number; path: string; error: string; updated_at?: number }
+export interface NextEpisode {
+  id: number; title: string; series_id: number; series_title: string; season_number: number; episode_number: number;
+  duration_ms?: number | null; still?: string | null;
+}
 export interface Playback {
   hls?: string | null; dash?: string | null; direct?: string | null; duration_ms?: number | null;
   tracks?: { id: number | string; kind: string; codec?: string; language?: string | null; name?: string | null; browser_playable?: boolean }[];
-  subtitles?: { language?: string | null; label?: string | null; url: string }[];
+  subtitles?: { language?: string | null; label?: string | null; url?: string | null; note?: string | null }[];
+  /** Where this profile left off (servers with viewing history). */
+  resume_ms?: number;
+  /** The episode to offer at the end; null after the last one; absent on servers without it. */
+  next?: NextEpisode | null;
 }
+export interface ProgressState {
+  item_id: number; position_ms: number; duration_ms?: number | null; resume_ms: number; completed: boolean; watched: boolean; play_count: number; played_at?: number | null;
+}
+export interface ContinueItem {
+  item_id: number; kind: string; title: string; reason: string; resume_ms: number; duration_ms?: number | null; last_played_at: number;
+  series_id?: number | null; series_title?: string | null; season_number?: number | null; episode_number?: number | null;
+  image?: string | null; poster?: string | null;
+}
+export interface SavedTitle { id: number; kind: string; title: string; year?: number | null; poster?: string | null; thumb?: number; at: number }
+export interface ViewerItemState { item_id: number; in_my_list: boolean; thumb?: number | null; progress: ProgressState[] }
 export interface ListParams { q?: string; genre?: string; year?: number; sort?: "title" | "year" | "added"; order?: "asc" | "desc"; offset?: number; limit?: number }
 
 const USER_KEY = "marquee.user";
@@ -121,6 +139,20 @@ function qs(p: Record<string, unknown>): string {
   return s ? `?${s}` : "";
 }
 
+/**
+ * Where the player is. `keepalive` lets the report outlive the page (reload, tab closed); such a
+ * request cannot be awaited for its answer, so it resolves with nothing.
+ */
+export async function reportProgress(item_id: number, position_ms: number, duration_ms: number | null, keepalive = false): Promise<ProgressState | null> {
+  const body = JSON.stringify({ item_id, position_ms: Math.max(0, Math.round(position_ms)), duration_ms: duration_ms && duration_ms > 0 ? Math.round(duration_ms) : undefined });
+  const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+  const csrf = csrfToken();
+  if (csrf) headers["x-csrf-token"] = csrf;
+  const res = await fetch("/api/v1/me/progress", { method: "POST", headers, body, keepalive, credentials: "same-origin" });
+  if (!res.ok) throw new ApiError(res.status, `progress report answered ${res.status}`);
+  return keepalive ? null : ((await res.json()) as ProgressState);
+}
+
 export const api = {
   login: (username: string, password: string) =>
     request<LoginResponse>("POST", "/api/v1/auth/login", { username, password, cookie: true, device: browserName() }),
@@ -145,6 +177,16 @@ export const api = {
   person: (id: number, s?: AbortSignal) => get<PersonDetail>(`/api/v1/people/${id}`, s),
   genres: (s?: AbortSignal) => get<Genre[]>("/api/v1/genres", s),
   playback: (id: number, s?: AbortSignal) => get<Playback>(`/api/v1/items/${id}/playback`, s),
+  viewer: {
+    continueWatching: (limit: number, s?: AbortSignal) => get<ContinueItem[]>(`/api/v1/me/continue-watching${qs({ limit })}`, s),
+    list: (s?: AbortSignal) => get<SavedTitle[]>("/api/v1/me/list", s),
+    addToList: (id: number) => request<unknown>("PUT", `/api/v1/me/list/${id}`),
+    removeFromList: (id: number) => request<unknown>("DELETE", `/api/v1/me/list/${id}`),
+    item: (id: number, s?: AbortSignal) => get<ViewerItemState>(`/api/v1/me/items/${id}`, s),
+    rate: (id: number, thumb: "up" | "down") => request<unknown>("PUT", `/api/v1/me/ratings/${id}`, { thumb }),
+    unrate: (id: number) => request<unknown>("DELETE", `/api/v1/me/ratings/${id}`),
+    similar: (id: number, limit: number, s?: AbortSignal) => get<SavedTitle[]>(`/api/v1/items/${id}/similar${qs({ limit })}`, s),
+  },
   admin: {
     libraries: (s?: AbortSignal) => get<Library[]>("/api/v1/admin/libraries", s),
     scan: (s?: AbortSignal) => get<ScanStatus>("/api/v1/admin/scan", s),

@@ -53,7 +53,10 @@ export function installSpatialNavigation() {
       }
       if (active.closest("[data-arrows='self']")) return; // widgets with their own arrow keys
     }
-    const from = active && active !== document.body ? active.getBoundingClientRect() : new DOMRect(0, 0, 0, 0);
+    // From nothing (or from a page container focused for screen readers, such as <main>),
+    // start at the top-left corner of the screen — or at the bottom for Up.
+    const fromNothing = !active || active === document.body || active.tabIndex < 0;
+    const from = fromNothing ? new DOMRect(0, dir === "up" ? innerHeight : 0, 0, 0) : active.getBoundingClientRect();
     const target = best(from, dir, document, active);
     if (target) {
       e.preventDefault();
