@@ -157,7 +157,7 @@ export function contrastFailures(page) {
         const s = getComputedStyle(a);
         opacity *= Number(s.opacity);
         if (s.backgroundImage && s.backgroundImage !== 'none') { skip = true; break; }
-        if (a.matches('.art, .hero, .backdrop-wrap, .title-head, video, .stage')) { skip = true; break; }
+        if (a.matches('.art, .hero, .backdrop-wrap, .title-head, video')) { skip = true; break; }
         const bg = parse(s.backgroundColor);
         if (bg && bg.a > 0) { layers.push(bg); if (bg.a >= 1) break; }
       }
@@ -192,5 +192,32 @@ export function focusVisible(page) {
       }
     }
     return { ok: false, what: `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} has no outline` };
+  });
+}
+
+/** Links, buttons and form fields that a screen reader would announce without a name. */
+export function unnamedControls(page) {
+  return page.evaluate(() => {
+    const nameOf = (el) => {
+      const label = el.getAttribute('aria-label');
+      if (label && label.trim()) return label;
+      const by = el.getAttribute('aria-labelledby');
+      if (by) {
+        const text = by.split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? '').join(' ').trim();
+        if (text) return text;
+      }
+      if (el.id) {
+        const l = document.querySelector(`label[for="${CSS.escape(el.id)}"]`);
+        if (l && l.textContent.trim()) return l.textContent;
+      }
+      if (el.closest('label') && el.closest('label').textContent.trim()) return el.closest('label').textContent;
+      const text = (el.textContent ?? '').trim();
+      if (text && !['INPUT', 'SELECT'].includes(el.tagName)) return text;
+      return el.getAttribute('title') || '';
+    };
+    return [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, [role=radio], [role=tab]')]
+      .filter((el) => el.getClientRects().length > 0 && !el.closest('[aria-hidden=true]'))
+      .filter((el) => !nameOf(el).trim())
+      .map((el) => el.outerHTML.slice(0, 120));
   });
 }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { marqueeBinary, startMarquee } from '../lib/marquee.mjs';
 import { launchBrowser } from '../lib/browser.mjs';
 import { screenshotDir, watchPage } from '../lib/playback.mjs';
-import { contrastFailures, focusVisible, pageFetch, shoot, signIn, waitForPlayer } from '../lib/webapp.mjs';
+import { contrastFailures, focusVisible, pageFetch, shoot, signIn, unnamedControls, waitForPlayer } from '../lib/webapp.mjs';
 
 let server;
 let browser;
@@ -266,18 +266,26 @@ test('keyboard and remote: arrow keys and Enter reach a title and play it; focus
   assert.ok((await focusVisible(page)).ok);
 }));
 
-test('contrast: text on every main page meets WCAG AA', { timeout: 120_000 }, () => withDiagnostics(async () => {
+test('accessibility: text on every main page meets WCAG AA contrast; every control has a name', { timeout: 120_000 }, () => withDiagnostics(async () => {
   const series = (await pageFetch(page, 'GET', '/api/v1/series')).json.items[0];
-  const pages = ['/', '/series', `/series/${series.id}`, '/search?q=dre', '/account', '/admin', '/profiles'];
+  const episode = (await pageFetch(page, 'GET', `/api/v1/series/${series.id}`)).json.seasons[0].episodes[0];
+  const pages = ['/', '/series', `/series/${series.id}`, '/search?q=dre', '/account', '/admin', '/profiles', `/watch/${episode.id}`];
   const all = [];
+  const unnamed = [];
   for (const p of pages) {
     for (const [width, height] of [[1920, 1080], [390, 844]]) {
       await page.setViewportSize({ width, height });
       await page.goto(`${server.url}${p}`, { waitUntil: 'load' });
       await page.waitForTimeout(800);
+      if (p.startsWith('/watch/')) {
+        await page.click('#menu-btn'); // the open panel is checked too
+        await page.waitForTimeout(200);
+      }
       for (const f of await contrastFailures(page)) all.push({ page: p, width, ...f });
+      for (const u of await unnamedControls(page)) unnamed.push(`${p} at ${width} px: ${u}`);
     }
   }
+  assert.deepEqual(unnamed, [], `controls without an accessible name:\n${unnamed.join('\n')}`);
   await page.setViewportSize({ width: 1920, height: 1080 });
   await page.goto(`${server.url}/admin`, { waitUntil: 'load' });
   await page.waitForSelector('#scan-h', { timeout: 15_000 });

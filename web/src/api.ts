@@ -187,6 +187,7 @@ export const api = {
     unrate: (id: number) => request<unknown>("DELETE", `/api/v1/me/ratings/${id}`),
     similar: (id: number, limit: number, s?: AbortSignal) => get<SavedTitle[]>(`/api/v1/items/${id}/similar${qs({ limit })}`, s),
   },
+  health: (s?: AbortSignal) => get<{ status: string; version: string }>("/healthz", s),
   admin: {
     libraries: (s?: AbortSignal) => get<Library[]>("/api/v1/admin/libraries", s),
     scan: (s?: AbortSignal) => get<ScanStatus>("/api/v1/admin/scan", s),
