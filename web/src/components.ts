@@ -31,7 +31,7 @@ export function posterCard(t: TitleSummary): HTMLElement {
   ]);
   return h("a", { class: "card", href: hrefFor(t.kind, t.id), "aria-label": `${t.title}${t.year ? ` (${t.year})` : ""}${t.kind === "series" ? ", series" : ", film"}` },
     art(t.poster, t.title, "poster"),
-    h("span", { class: "card-title" }, t.title),
+    h("span", { class: "card-title", title: t.title }, t.title),
     h("span", { class: "card-sub" }, sub),
   );
 }

@@ -94,12 +94,13 @@ export async function adminPage(main: HTMLElement, ctx: PageContext) {
     }
     const last = s.recent.slice(0, 5);
     recent.replaceChildren(last.length ? h("div", { class: "table-wrap" }, h("table", { "aria-label": "Recent scans" },
-      h("thead", null, h("tr", null, ...["Finished", "Added", "Updated", "Moved", "Removed", "Unchanged", "Failed"].map((t, i) => h("th", { scope: "col", class: i ? "num" : "" }, t)))),
+      // Moved and Unchanged (columns 3 and 5) make way on phones.
+      h("thead", null, h("tr", null, ...["Finished", "Added", "Updated", "Moved", "Removed", "Unchanged", "Failed"].map((t, i) => h("th", { scope: "col", class: `${i ? "num" : ""}${i === 3 || i === 5 ? " minor" : ""}` }, t)))),
       h("tbody", null, last.map((r) => {
         const sm = r.summary;
         return h("tr", null,
           h("td", null, r.finished_at ? formatUnix(r.finished_at) : "running"),
-          ...[sm?.added, sm?.updated, sm?.moved, sm?.removed, sm?.unchanged, sm?.failed?.length].map((n) => h("td", { class: "num" }, n == null ? "—" : n.toLocaleString())),
+          ...[sm?.added, sm?.updated, sm?.moved, sm?.removed, sm?.unchanged, sm?.failed?.length].map((n, i) => h("td", { class: `num${i === 2 || i === 4 ? " minor" : ""}` }, n == null ? "—" : n.toLocaleString())),
         );
       })),
     )) : h("p", { class: "muted" }, "No scans yet."));

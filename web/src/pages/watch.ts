@@ -5,6 +5,7 @@ import { navigate, type PageContext } from "../router";
 import { SettingsMenu } from "../player/menu";
 import { Captions } from "../player/captions";
 import { ProgressReporter } from "../player/progress";
+import { ScrubPreview } from "../player/scrub";
 import type HlsType from "hls.js";
 
 /** Seconds the "next episode" countdown runs before the next episode starts by itself. */
@@ -62,8 +63,9 @@ export async function watchPage(main: HTMLElement, ctx: PageContext) {
   const row = h("div", { class: "controls-row" }, playBtn, rewBtn, fwdBtn, time, h("span", { class: "spacer" }), nextBtn, muteBtn, menuBtn, fsBtn);
   const controls = h("div", { class: "watch-controls", role: "group", "aria-label": "Player controls" }, seek, row);
   const captions = new Captions(video);
+  const scrub = new ScrubPreview(seek, () => (Number.isFinite(video.duration) ? video.duration : 0));
   const menu = new SettingsMenu(menuBtn, (open) => { stage.classList.toggle("menu-open", open); wake(); });
-  const stage = h("div", { class: "stage" }, video, captions.layer, buffering, bigPlay, message, upNext, resumeBox, topBar, controls, menu.panel, announcer);
+  const stage = h("div", { class: "stage" }, video, captions.layer, buffering, bigPlay, message, upNext, resumeBox, topBar, controls, scrub.el, menu.panel, announcer);
   main.append(stage);
   playBtn.focus(); // Enter pauses and plays; Back is one ↑ away
 
