@@ -30,7 +30,7 @@ export interface ItemDetail {
   year?: number | null; air_date?: string | null; runtime_minutes?: number | null; content_rating?: string | null;
   parent_id?: number | null; series_id?: number | null; season_number?: number | null; episode_number?: number | null;
   genres: string[]; tags: string[]; studios: string[]; credits: Credit[]; reviews: Review[];
-  artwork: { kind: string; url: string }[];
+  artwork: { kind: string; url: string; blurhash?: string | null; width?: number | null; height?: number | null }[];
   file?: { duration_ms?: number | null; status?: string; probe?: Probe | null } | null;
   seasons: Season[]; extras: { id: number; kind: string; title: string }[];
 }

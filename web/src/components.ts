@@ -1,5 +1,5 @@
 import { h, type Child } from "./dom";
-import { lazyImage } from "./images";
+import { blurhashUrl, lazyImage } from "./images";
 import type { ContinueItem, TitleSummary } from "./api";
 import { clock } from "./dom";
 
@@ -9,11 +9,16 @@ export function hrefFor(kind: string, id: number): string {
   return `/watch/${id}`;
 }
 
-/** A fixed-ratio artwork box: placeholder colour + initials until the image arrives. */
-export function art(url: string | null | undefined, label: string, cls: string, eager = false): HTMLElement {
-  const box = h("div", { class: `art ${cls}` + (url ? "" : " art-missing"), "aria-hidden": "true" },
-    h("span", { class: "art-fallback" }, label),
+/**
+ * A fixed-ratio artwork box: placeholder colour + initials — or the image's blurhash, when the
+ * server has one — until the image arrives.
+ */
+export function art(url: string | null | undefined, label: string, cls: string, eager = false, blurhash?: string | null): HTMLElement {
+  const hashUrl = url && blurhash ? blurhashUrl(blurhash) : null;
+  const box = h("div", { class: `art ${cls}` + (url ? "" : " art-missing") + (hashUrl ? " art-hashed" : ""), "aria-hidden": "true" },
+    hashUrl ? null : h("span", { class: "art-fallback" }, label),
   );
+  if (hashUrl) box.style.backgroundImage = `url("${hashUrl}")`;
   if (url) box.appendChild(lazyImage(url, "", eager));
   return box;
 }
@@ -52,10 +57,10 @@ export function continueCard(c: ContinueItem): HTMLElement {
 
 /** A horizontal rail of cards with a heading (and an optional "see all" link); `wide` for 16:9 cards. */
 export function rail(title: string, opts: { href?: string; id?: string; wide?: boolean } = {}): { section: HTMLElement; track: HTMLElement } {
-  const headingId = opts.id ?? `rail-${Math.random().toString(36).slice(2, 8)}`;
+  const headingId = opts.id ? `${opts.id}-h` : `rail-${Math.random().toString(36).slice(2, 8)}`;
   const track = h("div", { class: "rail-track", role: "list" });
   const scrollBy = (dir: number) => track.scrollBy({ left: dir * track.clientWidth * 0.85, behavior: "smooth" });
-  const section = h("section", { class: opts.wide ? "rail rail-wide" : "rail", "aria-labelledby": headingId },
+  const section = h("section", { class: opts.wide ? "rail rail-wide" : "rail", id: opts.id, "aria-labelledby": headingId },
     h("div", { class: "rail-head" },
       h("h2", { id: headingId }, title),
       opts.href ? h("a", { class: "rail-more", href: opts.href, "aria-label": `See all: ${title}` }, "See all") : null,

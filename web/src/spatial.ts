@@ -39,6 +39,11 @@ function best(from: DOMRect, dir: Dir, scope: ParentNode, current: Element | nul
 
 export function installSpatialNavigation() {
   document.addEventListener("keydown", (e) => {
+    const el = document.activeElement;
+    if (e.key === "Enter" && el instanceof HTMLSelectElement && !e.defaultPrevented) {
+      try { el.showPicker(); e.preventDefault(); } catch { /* older browsers open it themselves */ }
+      return;
+    }
     const dir = KEYS[e.key];
     if (!dir || e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
     if (document.body.hasAttribute("data-no-spatial")) return;
@@ -46,7 +51,9 @@ export function installSpatialNavigation() {
     if (active && active !== document.body) {
       const tag = active.tagName;
       const type = (active as HTMLInputElement).type;
-      if (tag === "TEXTAREA" || tag === "SELECT") return;
+      // A closed <select> would change its value with the arrows and trap a remote (which has
+      // no Tab key): arrows move on, Enter opens its list (where the arrows are its own again).
+      if (tag === "TEXTAREA") return;
       if (tag === "INPUT" && !["checkbox", "radio", "button", "submit"].includes(type)) {
         // In a text field only Up/Down leave it.
         if (dir === "left" || dir === "right") return;

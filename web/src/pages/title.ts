@@ -93,6 +93,10 @@ function artUrl(item: ItemDetail, k: string): string | null {
   return item.artwork.find((a) => a.kind === k)?.url ?? null;
 }
 
+function artHash(item: ItemDetail, url: string | null): string | null {
+  return url ? item.artwork.find((a) => a.url === url)?.blurhash ?? null : null;
+}
+
 function firstPlayable(item: ItemDetail): { ep: Episode; season: Season } | null {
   for (const s of [...item.seasons].sort((a, b) => (a.number || 999) - (b.number || 999))) {
     for (const ep of s.episodes) if (ep.available) return { ep, season: s };
@@ -147,9 +151,9 @@ function renderTitle(item: ItemDetail, ctx: PageContext, state: ViewerItemState 
   if (details) sections.push(details);
 
   return h("article", { class: "title-page" },
-    h("div", { class: "backdrop-wrap" }, art(backdrop ?? poster, "", backdrop ? "backdrop" : "backdrop from-poster", true), h("div", { class: "backdrop-shade" })),
+    h("div", { class: "backdrop-wrap" }, art(backdrop ?? poster, "", backdrop ? "backdrop" : "backdrop from-poster", true, backdrop ? artHash(item, backdrop) : null), h("div", { class: "backdrop-shade" })),
     h("div", { class: "title-head" },
-      art(poster, item.title, "poster title-poster", true),
+      art(poster, item.title, "poster title-poster", true, artHash(item, poster)),
       h("div", { class: "title-info" },
         h("div", { class: "title-top" },
           item.kind === "episode" || item.kind === "extra" ? h("p", { class: "eyebrow" }, item.kind === "episode" ? `Season ${item.season_number ?? "?"} · Episode ${item.episode_number ?? "?"}` : "Extra") : null,
