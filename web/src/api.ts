@@ -10,7 +10,10 @@ export interface SessionView {
 }
 export interface Page<T> { items: T[]; total: number }
 export interface Profile { id: number; name: string; kids: boolean; max_rating?: string | null; allow_unrated: boolean; has_pin: boolean }
+/** Set when this viewer's plan does not let them play a title: why, and the plans that do. */
+export interface Locked { reason: string; plans: { id: number; name: string }[]; free_preview?: boolean }
 export interface TitleSummary {
+  locked?: Locked | null;
   id: number; kind: string; title: string; year?: number | null; synopsis?: string | null;
   content_rating?: string | null; runtime_minutes?: number | null; genres: string[];
   poster?: string | null; backdrop?: string | null; episode_count?: number | null; added_at: number;
@@ -21,11 +24,13 @@ export interface Review {
   score_text?: string | null; body_markdown: string; url?: string | null;
 }
 export interface Episode {
+  locked?: Locked | null;
   id: number; number: number; number_end?: number | null; title: string; synopsis?: string | null;
   air_date?: string | null; runtime_minutes?: number | null; duration_ms?: number | null; still?: string | null; available: boolean;
 }
 export interface Season { id: number; number: number; title: string; synopsis?: string | null; poster?: string | null; episodes: Episode[] }
 export interface ItemDetail {
+  locked?: Locked | null;
   id: number; kind: string; title: string; original_title?: string | null; synopsis?: string | null; tagline?: string | null;
   year?: number | null; air_date?: string | null; runtime_minutes?: number | null; content_rating?: string | null;
   parent_id?: number | null; series_id?: number | null; season_number?: number | null; episode_number?: number | null;
@@ -59,6 +64,13 @@ export interface Playback {
   resume_ms?: number;
   /** The episode to offer at the end; null after the last one; absent on servers without it. */
   next?: NextEpisode | null;
+  chapters?: { start_ms: number; end_ms?: number | null; title?: string | null }[];
+  /** "Skip intro" from start_ms, seeking to end_ms. */
+  intro?: { start_ms: number; end_ms: number } | null;
+  /** Where the end credits start: time to offer the next episode. */
+  credits?: { start_ms: number } | null;
+  /** A WebVTT track of scrub thumbnails (cues name sprite regions, relative to the track). */
+  thumbnails?: string | null;
 }
 export interface ProgressState {
   item_id: number; position_ms: number; duration_ms?: number | null; resume_ms: number; completed: boolean; watched: boolean; play_count: number; played_at?: number | null;
@@ -70,6 +82,14 @@ export interface ContinueItem {
 }
 export interface SavedTitle { id: number; kind: string; title: string; year?: number | null; poster?: string | null; thumb?: number; at: number }
 export interface ViewerItemState { item_id: number; in_my_list: boolean; thumb?: number | null; progress: ProgressState[] }
+export interface PlanInfo { id: number; name: string; description?: string | null; all_titles: boolean; max_height?: number | null; max_streams?: number | null; downloads: boolean }
+export interface Entitlement {
+  standing: "admin" | "open" | "active" | "trialing" | "grace" | "free_only" | string;
+  lapse?: string | null;
+  plan?: PlanInfo | null;
+  subscription?: { plan: { id: number; name: string }; source: string; status: string; started_at: number; expires_at?: number | null; grace_until?: number | null; cancel_at_period_end: boolean } | null;
+  max_streams?: number | null; max_height?: number | null; downloads: boolean;
+}
 export interface ListParams { q?: string; genre?: string; year?: number; sort?: "title" | "year" | "added"; order?: "asc" | "desc"; offset?: number; limit?: number }
 
 const USER_KEY = "marquee.user";
@@ -177,6 +197,7 @@ export const api = {
   person: (id: number, s?: AbortSignal) => get<PersonDetail>(`/api/v1/people/${id}`, s),
   genres: (s?: AbortSignal) => get<Genre[]>("/api/v1/genres", s),
   playback: (id: number, s?: AbortSignal) => get<Playback>(`/api/v1/items/${id}/playback`, s),
+  subscription: (s?: AbortSignal) => get<Entitlement>("/api/v1/me/subscription", s),
   viewer: {
     continueWatching: (limit: number, s?: AbortSignal) => get<ContinueItem[]>(`/api/v1/me/continue-watching${qs({ limit })}`, s),
     list: (s?: AbortSignal) => get<SavedTitle[]>("/api/v1/me/list", s),

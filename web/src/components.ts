@@ -1,6 +1,6 @@
 import { h, type Child } from "./dom";
 import { blurhashUrl, lazyImage } from "./images";
-import type { ContinueItem, TitleSummary } from "./api";
+import type { ContinueItem, Locked, TitleSummary } from "./api";
 import { clock } from "./dom";
 
 export function hrefFor(kind: string, id: number): string {
@@ -34,11 +34,17 @@ export function posterCard(t: TitleSummary): HTMLElement {
     t.kind === "series" && t.episode_count ? `${t.episode_count} episode${t.episode_count === 1 ? "" : "s"}` : null,
     t.kind === "movie" && t.runtime_minutes ? `${t.runtime_minutes} min` : null,
   ]);
-  return h("a", { class: "card", href: hrefFor(t.kind, t.id), "aria-label": `${t.title}${t.year ? ` (${t.year})` : ""}${t.kind === "series" ? ", series" : ", film"}` },
-    art(t.poster, t.title, "poster"),
+  return h("a", { class: "card", href: hrefFor(t.kind, t.id), "aria-label": `${t.title}${t.year ? ` (${t.year})` : ""}${t.kind === "series" ? ", series" : ", film"}${t.locked ? `, ${lockedText(t.locked)}` : ""}` },
+    h("div", { class: "card-art" }, art(t.poster, t.title, "poster"), t.locked ? h("span", { class: "lock-badge", "aria-hidden": "true" }, icons.lock()) : null),
     h("span", { class: "card-title", title: t.title }, t.title),
     h("span", { class: "card-sub" }, sub),
   );
+}
+
+/** "locked: in Premium or Family" — for labels and notices. */
+export function lockedText(l: Locked): string {
+  const plans = l.plans.map((p) => p.name);
+  return plans.length ? `locked: in ${plans.length === 1 ? plans[0] : `${plans.slice(0, -1).join(", ")} or ${plans[plans.length - 1]}`}` : "locked";
 }
 
 /** A 16:9 card to resume an episode or a film, with how far it got. */
@@ -105,6 +111,7 @@ export const icons = {
   volume: () => svg("M3 9v6h4l5 5V4L7 9zm13.5 3A4.5 4.5 0 0 0 14 7.97v8.05c1.48-.73 2.5-2.25 2.5-4.02"),
   muted: () => svg("M16.5 12A4.5 4.5 0 0 0 14 7.97v2.21l2.45 2.45c.03-.2.05-.41.05-.63m2.5 0c0 .94-.2 1.82-.54 2.64l1.51 1.51A8.8 8.8 0 0 0 21 12c0-4.28-2.99-7.86-7-8.77v2.06c2.89.86 5 3.54 5 6.71M4.27 3 3 4.27 7.73 9H3v6h4l5 5v-6.73l4.25 4.25c-.67.52-1.42.93-2.25 1.18v2.06a9 9 0 0 0 3.69-1.81L19.73 21 21 19.73l-9-9zM12 4 9.91 6.09 12 8.18z"),
   fullscreen: () => svg("M7 14H5v5h5v-2H7zm-2-4h2V7h3V5H5zm12 7h-3v2h5v-5h-2zM14 5v2h3v3h2V5z"),
+  lock: () => strokeIcon(["M6 11h12v9H6z", "M8.5 11V8a3.5 3.5 0 0 1 7 0v3"]),
   plus: () => strokeIcon(["M12 5v14M5 12h14"]),
   check: () => strokeIcon(["M5 12.5l4.5 4.5L19 7.5"]),
   thumbUp: () => strokeIcon(["M7 10v10H4V10z", "M7 10l4-7c1.5 0 2.5 1 2.2 2.6L12.6 9H19a2 2 0 0 1 2 2.3l-1.2 7A2 2 0 0 1 17.8 20H7"]),

@@ -1,6 +1,6 @@
 import { api, type Credit, type Episode, type ItemDetail, type ProgressState, type Season, type ViewerItemState } from "../api";
 import { clock, formatDate, formatDuration, formatMinutes, h, roleLabel, roleRank } from "../dom";
-import { art, chips, fillRail, icons, metaLine, rail, skeletonCards, spinner } from "../components";
+import { art, chips, fillRail, icons, lockedText, metaLine, rail, skeletonCards, spinner } from "../components";
 import { renderMarkdown } from "../markdown";
 import { navigate, setQuery, type PageContext } from "../router";
 
@@ -43,7 +43,7 @@ function progressById(state: ViewerItemState | null): Map<number, ProgressState>
 /** The episode to offer: the one in progress most recently, else the first not watched, else the first. */
 function episodeToPlay(item: ItemDetail, progress: Map<number, ProgressState>): { ep: Episode; season: Season; resume: number } | null {
   const all = [...item.seasons].sort((a, b) => (a.number || 999) - (b.number || 999))
-    .flatMap((season) => season.episodes.filter((ep) => ep.available).map((ep) => ({ ep, season, p: progress.get(ep.id) })));
+    .flatMap((season) => season.episodes.filter((ep) => ep.available && !ep.locked).map((ep) => ({ ep, season, p: progress.get(ep.id) })));
   const started = all.filter((x) => x.p && x.p.resume_ms > 0 && !x.p.completed);
   if (started.length) {
     const x = started.reduce((a, b) => ((b.p?.played_at ?? 0) > (a.p?.played_at ?? 0) ? b : a));
@@ -99,7 +99,7 @@ function artHash(item: ItemDetail, url: string | null): string | null {
 
 function firstPlayable(item: ItemDetail): { ep: Episode; season: Season } | null {
   for (const s of [...item.seasons].sort((a, b) => (a.number || 999) - (b.number || 999))) {
-    for (const ep of s.episodes) if (ep.available) return { ep, season: s };
+    for (const ep of s.episodes) if (ep.available && !ep.locked) return { ep, season: s };
   }
   return null;
 }
@@ -113,7 +113,9 @@ function renderTitle(item: ItemDetail, ctx: PageContext, state: ViewerItemState 
   const duration = item.file?.duration_ms ? formatDuration(item.file.duration_ms) : formatMinutes(item.runtime_minutes);
 
   const actions = h("div", { class: "actions" });
-  if (isSeries) {
+  if (item.locked && !item.locked.free_preview) {
+    actions.append(h("p", { class: "locked-note", id: "locked-note" }, icons.lock(), `${item.locked.reason}${item.locked.plans.length ? ` — ${lockedText(item.locked).replace(/^locked: in /, "included in ")}` : ""}.`));
+  } else if (isSeries) {
     const pick = state ? episodeToPlay(item, progress) : firstPlayable(item) && { ...firstPlayable(item)!, resume: 0 };
     if (pick) {
       const where = pick.season.number ? `S${pick.season.number} E${pick.ep.number}` : `episode ${pick.ep.number}`;
@@ -228,13 +230,13 @@ function episodeRow(ep: Episode, s: Season, p: ProgressState | undefined): HTMLE
       pct > 0 ? h("span", { class: "progress", "aria-hidden": "true" }, h("span", { style: `width: ${pct.toFixed(1)}%` })) : null),
     h("div", { class: "ep-text" },
       h("h3", { class: "ep-title" }, h("span", { class: "ep-num" }, `${num}.`), " ", ep.title),
-      h("p", { class: "ep-meta" }, metaLine([dur, ep.air_date ? formatDate(ep.air_date) : null, state, ep.available ? null : "Not available"])),
+      h("p", { class: "ep-meta" }, metaLine([dur, ep.air_date ? formatDate(ep.air_date) : null, state, ep.available ? null : "Not available", ep.locked ? lockedText(ep.locked).replace(/^l/, "L") : null])),
       ep.synopsis ? h("p", { class: "ep-synopsis" }, ep.synopsis) : null,
     ),
   ];
-  return h("li", null, ep.available
+  return h("li", null, ep.available && !ep.locked
     ? h("a", { class: "episode", href: `/watch/${ep.id}`, "aria-label": `Play ${label}${dur ? `, ${dur}` : ""}${state ? `, ${state}` : ""}` }, body)
-    : h("div", { class: "episode unavailable", "aria-label": `${label}, not available` }, body));
+    : h("div", { class: "episode unavailable", "aria-label": `${label}, ${ep.locked ? lockedText(ep.locked) : "not available"}` }, body));
 }
 
 function reviewsSection(item: ItemDetail): HTMLElement {

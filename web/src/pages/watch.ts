@@ -1,11 +1,11 @@
-import { api, ApiError, type ItemDetail, type Playback } from "../api";
+import { api, type ItemDetail, type Playback } from "../api";
 import { clock, h } from "../dom";
 import { icons } from "../components";
 import { navigate, type PageContext } from "../router";
 import { SettingsMenu } from "../player/menu";
 import { Captions } from "../player/captions";
 import { ProgressReporter } from "../player/progress";
-import { ScrubPreview } from "../player/scrub";
+import { parseThumbnailVtt, ScrubPreview } from "../player/scrub";
 import type HlsType from "hls.js";
 
 /** Seconds the "next episode" countdown runs before the next episode starts by itself. */
@@ -248,9 +248,7 @@ export async function watchPage(main: HTMLElement, ctx: PageContext) {
     if (ctx.signal.aborted) return;
     if (!item) item = await api.item(id, ctx.signal).catch(() => null);
     if (item) setTitle(item);
-    fail(e instanceof ApiError && (e.status === 404 || e.status === 405) && item
-      ? "This server cannot play videos yet (no playback endpoint)."
-      : e instanceof Error ? e.message : String(e));
+    fail(e instanceof Error ? e.message : String(e));
     return;
   }
   if (ctx.signal.aborted) return;
@@ -274,6 +272,14 @@ export async function watchPage(main: HTMLElement, ctx: PageContext) {
     setNext(n ? { id: n.id, title: n.title, season: n.season_number, number: n.episode_number } : null);
   } else if (item.kind === "episode" && item.series_id) {
     api.series(item.series_id, ctx.signal).then((series) => setNext(nextEpisode(series, id))).catch(() => {});
+  }
+
+  // Scrub thumbnails, when the server has made them.
+  if (playback.thumbnails) {
+    const track = playback.thumbnails;
+    fetch(track, { signal: ctx.signal }).then((r) => (r.ok ? r.text() : "")).then((text) => {
+      if (text) scrub.setThumbs(parseThumbnailVtt(text, track));
+    }).catch(() => {});
   }
 
   // Subtitles: the playback info's WebVTT files; the language picked last time comes back on.
@@ -301,9 +307,11 @@ export async function watchPage(main: HTMLElement, ctx: PageContext) {
   function playNext() {
     if (next) navigate(`/watch/${next.id}`, { replace: true });
   }
+  let upNextDismissed = false; // cancelled during the credits: not offered again until the end
   function cancelUpNext() {
     clearInterval(countdown);
     upNext.hidden = true;
+    upNextDismissed = !video.ended;
     playBtn.focus();
   }
   function showUpNext() {
@@ -330,8 +338,36 @@ export async function watchPage(main: HTMLElement, ctx: PageContext) {
     }, 1000);
   }
   video.addEventListener("ended", () => {
+    upNextDismissed = false;
     if (next) showUpNext();
     else { stage.classList.remove("idle"); back.focus(); }
+  });
+
+  // Markers from the server: "Skip intro" while the intro runs; the countdown from the end
+  // credits on (else from the end of the video).
+  const intro = playback.intro && playback.intro.end_ms > playback.intro.start_ms ? playback.intro : null;
+  const creditsAt = playback.credits ? playback.credits.start_ms / 1000 : null;
+  const skipIntro = h("button", { class: "btn skip-intro", type: "button", id: "skip-intro", hidden: true }, "Skip intro");
+  skipIntro.addEventListener("click", () => {
+    if (intro) seekTo(intro.end_ms / 1000);
+    skipIntro.hidden = true;
+    playBtn.focus();
+  });
+  stage.append(skipIntro);
+  video.addEventListener("timeupdate", () => {
+    const t = video.currentTime;
+    if (intro) {
+      const inIntro = t >= intro.start_ms / 1000 && t < intro.end_ms / 1000 - 0.5;
+      if (inIntro && skipIntro.hidden) {
+        skipIntro.hidden = false;
+        // A remote's Enter skips at once; a keyboard user's focus is left where it is.
+        if (document.activeElement === playBtn || document.activeElement === document.body) skipIntro.focus();
+      } else if (!inIntro && !skipIntro.hidden) {
+        if (document.activeElement === skipIntro) playBtn.focus();
+        skipIntro.hidden = true;
+      }
+    }
+    if (creditsAt !== null && next && t >= creditsAt && t < video.duration - 0.5 && upNext.hidden && !upNextDismissed) showUpNext();
   });
   video.addEventListener("seeking", () => { if (!upNext.hidden && video.currentTime < video.duration - 1) cancelUpNext(); });
 
