@@ -165,6 +165,15 @@ fx_hevc_ac3_mkv() {
     -c:a ac3 -b:a 128k "$OUT"
 }
 
+# Matroska: HEVC + 5.1 AC-3 over 20 s (keyframes every 2 s), long enough to play past 10 s and
+# seek: the transcoding tests' title (Debian's Chromium decodes neither codec).
+fx_hevc_ac3_20s_mkv() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 20)" -f lavfi -i "$(asrc 20)" \
+    -c:v libx265 -preset ultrafast -pix_fmt yuv420p \
+    -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0 \
+    -c:a ac3 -b:a 192k -ac 6 "$OUT"
+}
+
 # Matroska: AV1 (only when an AV1 encoder is built in; see main below).
 fx_av1_mkv() {
   local enc=()
@@ -283,6 +292,7 @@ make_fixture webvtt.mkv fx_webvtt_mkv
 make_fixture vp9_opus.webm fx_vp9_opus_webm
 make_fixture hevc_ac3.mkv fx_hevc_ac3_mkv
 make_fixture h264_eac3.mkv fx_h264_eac3_mkv
+make_fixture hevc_ac3_20s.mkv fx_hevc_ac3_20s_mkv
 if has_encoder libsvtav1 || has_encoder libaom-av1; then
   make_fixture av1.mkv fx_av1_mkv
 else

@@ -33,17 +33,17 @@ export function marqueeBinary() {
 
 /**
  * `marquee serve --demo --no-watch --listen 127.0.0.1:0 --data <fresh temp dir>`; resolves when
- * it has printed the administrator's one-time password and its URL. `demo: false` leaves the demo
- * library out; each of `media` is passed as `--media DIR`.
+ * it has printed the administrator's one-time password and its URL. `media` adds `--media`
+ * folders, `demo: false` leaves the demo library out, `env` adds environment variables.
  * Returns { url, password, dataDir, output(), stop() }; stop() is idempotent and never throws.
  */
-export async function startMarquee(bin, { startTimeoutMs = 60_000, demo = true, media = [] } = {}) {
+export async function startMarquee(bin, { startTimeoutMs = 60_000, demo = true, media = [], env = {} } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marquee-e2e-data-'));
   const args = ['serve', ...(demo ? ['--demo'] : []), '--no-watch', '--listen', '127.0.0.1:0', '--data', dataDir];
-  for (const dir of media) args.push('--media', dir);
+  for (const m of media) args.push('--media', m);
   const child = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MARQUEE_LOG: process.env.MARQUEE_LOG || 'info' },
+    env: { ...process.env, MARQUEE_LOG: process.env.MARQUEE_LOG || 'info', ...env },
   });
   const unregister = onCleanup(() => {
     child.kill('SIGKILL');

@@ -34,11 +34,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Opens harness/<player>.html?src=<src> and checks, with deadlines well inside the test's own
- * timeout: no fatal error; currentTime passes `playPastSec`; a seek to 60 % of the duration lands
+ * timeout: no fatal error; currentTime passes `playPastSec`; a seek to `seekFraction` (60 %) of the duration lands
  * within 1 s of its target and playback goes on from there; `ended` fires.
  * `expectDurationSec`, when given, must match the element's duration within 1.5 s.
  */
-export async function playThrough({ page, harnessOrigin, player, src, label, expectDurationSec = null, playPastSec = 10 }) {
+export async function playThrough({ page, harnessOrigin, player, src, label, expectDurationSec = null, playPastSec = 10, seekFraction = 0.6 }) {
   const shots = screenshotDir();
   const log = watchPage(page);
   const snapshot = () => page.evaluate(() => window.e2e && window.e2e.snapshot()).catch((e) => ({ evaluateFailed: String(e) }));
@@ -98,8 +98,8 @@ export async function playThrough({ page, harnessOrigin, player, src, label, exp
     await fail(`no decoded video (videoWidth x videoHeight = ${playing.videoWidth} x ${playing.videoHeight})`, playing);
   }
 
-  // 2. Seeks to 60 %: lands within 1 s of the target, then keeps playing from there.
-  const target = Math.round(duration * 0.6 * 1000) / 1000;
+  // 2. Seeks to `seekFraction` of the duration: lands within 1 s of the target, then keeps playing from there.
+  const target = Math.round(duration * seekFraction * 1000) / 1000;
   await page.evaluate((t) => window.e2e.seek(t), target);
   const landed = await waitFor(`the seek to ${target} s lands (|currentTime - target| < 1 s, seeked fired)`, 10_000, (s) => {
     const seek = s.seeks[s.seeks.length - 1];

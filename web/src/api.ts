@@ -58,7 +58,7 @@ export interface NextEpisode {
 }
 export interface Playback {
   hls?: string | null; dash?: string | null; direct?: string | null; duration_ms?: number | null;
-  tracks?: { id: number | string; kind: string; codec?: string; language?: string | null; name?: string | null; browser_playable?: boolean }[];
+  tracks?: { id: number | string; kind: string; codec?: string; language?: string | null; name?: string | null; browser_playable?: boolean; delivery?: "direct" | "remux" | "transcode" | "unavailable"; rendition?: string; reason?: string }[];
   subtitles?: { language?: string | null; label?: string | null; url?: string | null; note?: string | null }[];
   /** Where this profile left off (servers with viewing history). */
   resume_ms?: number;
@@ -152,6 +152,23 @@ function browserName(): string {
 
 const get = <T>(path: string, signal?: AbortSignal) => request<T>("GET", path, undefined, signal);
 
+/** Codec strings to try: one per family the server can stream or transcode to. */
+const CODEC_CANDIDATES: [string, string][] = [
+  ["video/mp4", "avc1.640028"], ["video/mp4", "hvc1.1.6.L93.B0"], ["video/mp4", "vp09.00.10.08"],
+  ["video/mp4", "av01.0.04M.08"], ["audio/mp4", "mp4a.40.2"], ["audio/mp4", "mp4a.6B"], ["audio/mp4", "ac-3"],
+  ["audio/mp4", "ec-3"], ["audio/mp4", "opus"], ["audio/mp4", "flac"],
+];
+
+/** What this browser decodes (MediaSource, else the <video> element): the server transcodes the rest. */
+function decodableCodecs(): string {
+  const probe = document.createElement("video");
+  const ok = ([mime, codec]: [string, string]) => {
+    const type = `${mime}; codecs="${codec}"`;
+    return typeof MediaSource !== "undefined" ? MediaSource.isTypeSupported(type) : probe.canPlayType(type) === "probably";
+  };
+  return CODEC_CANDIDATES.filter(ok).map(([, codec]) => codec).join(",");
+}
+
 function qs(p: Record<string, unknown>): string {
   const u = new URLSearchParams();
   for (const [k, v] of Object.entries(p)) if (v !== undefined && v !== null && v !== "") u.set(k, String(v));
@@ -196,7 +213,7 @@ export const api = {
   people: (q: string, limit: number, s?: AbortSignal) => get<Page<PersonSummary>>(`/api/v1/people${qs({ q, limit })}`, s),
   person: (id: number, s?: AbortSignal) => get<PersonDetail>(`/api/v1/people/${id}`, s),
   genres: (s?: AbortSignal) => get<Genre[]>("/api/v1/genres", s),
-  playback: (id: number, s?: AbortSignal) => get<Playback>(`/api/v1/items/${id}/playback`, s),
+  playback: (id: number, s?: AbortSignal) => get<Playback>(`/api/v1/items/${id}/playback${qs({ caps: decodableCodecs() })}`, s),
   subscription: (s?: AbortSignal) => get<Entitlement>("/api/v1/me/subscription", s),
   viewer: {
     continueWatching: (limit: number, s?: AbortSignal) => get<ContinueItem[]>(`/api/v1/me/continue-watching${qs({ limit })}`, s),

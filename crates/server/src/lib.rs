@@ -43,6 +43,8 @@ pub struct AppState {
     pub sessions: Arc<auth::SessionCache>,
     /// Failed sign-ins, per account and per address.
     pub login_throttle: Arc<auth::LoginThrottle>,
+    /// ffmpeg jobs and the transcoded-segment cache.
+    pub transcoder: Arc<marquee_transcode::Transcoder>,
 }
 
 impl AppState {
@@ -63,6 +65,15 @@ impl AppState {
             data.join("index"),
             std::time::Duration::from_secs(DEFAULT_SEGMENT_SECS),
         );
+        // MARQUEE_FFMPEG: a path, or `none` to turn transcoding off.
+        let ffmpeg =
+            marquee_transcode::ffmpeg::locate(std::env::var("MARQUEE_FFMPEG").ok().as_deref())
+                .map_err(|e| e.to_string());
+        let transcoder = marquee_transcode::Transcoder::new(
+            ffmpeg,
+            marquee_transcode::TranscodeConfig::from_env(data),
+        )?;
+        api::transcode::announce(&transcoder);
         Ok(AppState {
             store,
             scanner,
@@ -72,6 +83,7 @@ impl AppState {
             responses: Arc::default(),
             sessions: Arc::default(),
             login_throttle: Arc::default(),
+            transcoder: Arc::new(transcoder),
         })
     }
 

@@ -106,7 +106,8 @@ impl Packaged {
     }
 }
 
-fn renditions(m: &Manifests) -> Vec<SubtitleRendition> {
+/// The subtitle renditions `m` offers.
+pub fn renditions(m: &Manifests) -> Vec<SubtitleRendition> {
     m.subtitles.iter().map(|s| s.rendition.clone()).collect()
 }
 

@@ -68,11 +68,17 @@ pub struct Server {
 impl Server {
     /// Starts `marquee serve --listen 127.0.0.1:0 --data DATA ARGS...` and waits until it listens.
     pub fn start(data: &Path, args: &[&str]) -> Server {
+        Server::start_with_env(data, args, &[])
+    }
+
+    /// [`Server::start`] with extra environment variables.
+    pub fn start_with_env(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = marquee()
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
             .args(args)
             .env("MARQUEE_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod catalog;
 pub mod playback;
 pub mod profiles;
+pub mod transcode;
 
 use axum::routing::{delete, get, patch, post, put};
 use axum::Router;

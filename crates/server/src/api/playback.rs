@@ -228,8 +228,22 @@ pub struct PlaybackTrack {
     pub streamed: bool,
     /// Whether common browsers (Chromium, Firefox) decode it through MSE.
     pub browser_playable: bool,
-    /// Why it is not streamed or not playable in a browser; transcoding will cover these.
+    /// Why it is not streamed or not playable in a browser.
     pub note: Option<String>,
+    /// For this client: `direct` (the original file plays as it is), `remux` (streamed as it
+    /// is, repackaged), `transcode` (re-encoded by ffmpeg) or `unavailable` (left out); video and
+    /// audio tracks only.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<String>,
+    /// The rendition a transcode makes (`h264-720`, `aac`).
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendition: Option<String>,
+    /// Why `delivery` is what it is.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A subtitle track: text ones as WebVTT (`url`), image ones listed with the reason they cannot
@@ -288,17 +302,23 @@ fn browser_playable(codec: &str) -> bool {
     )
 }
 
-/// Playback URLs (HLS, DASH, direct, download) signed for this user, with the tracks.
+/// Playback URLs (HLS, DASH, direct, download) signed for this user, with the tracks and, for
+/// the client described by `caps` or `client`, what happens to each (remux, transcode) and why.
+/// `hls` is then the master playlist made for that client.
 #[utoipa::path(get, path = "/api/v1/items/{id}/playback", tag = "playback", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "item id")),
+    params(("id" = i64, Path, description = "item id"), super::transcode::ClientQuery),
     responses((status = 200, body = PlaybackInfo), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn playback_info(
     State(state): State<AppState>,
     user: AuthUser,
     p: IdPath,
+    client: Result<Query<super::transcode::ClientQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<PlaybackInfo>> {
     let Path(item_id) =
         p.map_err(|_| ApiError::bad_request("the id in the path must be a whole number"))?;
+    let Query(client) = client
+        .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
+    let caps = client.caps()?;
     // A profile's rating ceiling applies before any link is signed.
     super::catalog::check_visible(&state, &user, item_id).await?;
     let (file, real) = playable(&state, item_id).await?;
@@ -310,6 +330,7 @@ pub async fn playback_info(
     };
     let token = state.signer.sign(item_id, viewer, expires);
     let base = format!("/stream/{item_id}/{token}");
+    let decision = super::transcode::decision(&state, &packaged, &caps, None);
     let mut tracks = Vec::new();
     let mut subtitles: Vec<PlaybackSubtitle> = subtitles_of(&state, &packaged)
         .await
@@ -369,12 +390,30 @@ pub async fn playback_info(
                 )),
                 (None, true) => None,
             },
+            delivery: None,
+            rendition: None,
+            reason: None,
         });
+        if let (Some(d), Some(t)) = (
+            decision.tracks.iter().find(|d| d.track_id == t.track_id),
+            tracks.last_mut(),
+        ) {
+            t.delivery = Some(d.delivery.as_str().to_string());
+            t.rendition = d.rendition.map(|r| r.to_string());
+            t.reason = Some(d.reason.clone());
+        }
     }
+    // With nothing at all to offer this client, the plain manifests stay (the tracks say why).
+    let own = decision.needs_choice() && !decision.choice().is_empty();
+    let manifests = if own {
+        format!("{base}/p/{}", decision.choice())
+    } else {
+        base.clone()
+    };
     Ok(Json(PlaybackInfo {
         item_id,
-        hls: format!("{base}/master.m3u8"),
-        dash: format!("{base}/manifest.mpd"),
+        hls: format!("{manifests}/master.m3u8"),
+        dash: format!("{manifests}/manifest.mpd"),
         direct: format!("{base}/direct"),
         download: format!("{base}/direct?download=true"),
         progressive: packaged
@@ -436,6 +475,11 @@ pub async fn stream(
         .signer
         .verify(item_id, &token, crate::unix_now())
         .map_err(|e| ApiError::forbidden(e.to_string()))?;
+    // Under a client's `p/{choice}/`, everything but its master playlist is the file's own.
+    let rest = match rest.strip_prefix("p/").and_then(|r| r.split_once('/')) {
+        Some((_, inner)) if inner != "master.m3u8" && inner != "manifest.mpd" => inner.to_string(),
+        _ => rest,
+    };
     let download = q.map(|Query(q)| q.download).unwrap_or(false);
     if rest == "direct" {
         return direct_response(&state, item_id, download, &method, &headers).await;
@@ -444,6 +488,16 @@ pub async fn stream(
     let packaged = package(&state, &file, &real).await?;
     if rest == "file.mp4" {
         return progressive_response(packaged, &real, download, &method, &headers).await;
+    }
+    // A client's own master playlist and transcoded renditions.
+    let subs = async {
+        let m = packaged.manifests(subtitles_of(&state, &packaged).await);
+        crate::packaging::renditions(&m)
+    };
+    if let Some(r) =
+        super::transcode::stream(&state, &packaged, &rest, &method, &headers, subs).await
+    {
+        return r;
     }
     let not_found = || ApiError::not_found(format!("no such stream file: {rest}"));
     let text = |body: String, content_type: &'static str, tag: &str| SliceBody {

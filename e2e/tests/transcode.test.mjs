@@ -1,0 +1,115 @@
+// Transcoding in a real browser: Debian's Chromium decodes neither HEVC nor AC-3. The page
+// reports what it can decode (MediaSource.isTypeSupported, as the web app does), the playback
+// info sends those codecs back as `?caps=`, and the server answers with a master playlist whose
+// video and audio are transcoded just in time by ffmpeg (H.264 and AAC, cut on the original's
+// segment plan). hls.js must play past 10 s, seek to 70 % (landing within 1 s) and reach the end.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { marqueeBinary, startMarquee, Api, REPO_DIR } from '../lib/marquee.mjs';
+import { launchBrowser } from '../lib/browser.mjs';
+import { startStaticServer } from '../lib/static-server.mjs';
+import { playThrough } from '../lib/playback.mjs';
+
+const FIXTURE = 'hevc_ac3_20s.mkv';
+
+/** Codec strings a client might report; the web app tries the same list. */
+const CANDIDATES = [
+  ['video/mp4', 'avc1.640028'],
+  ['video/mp4', 'hvc1.1.6.L93.B0'],
+  ['video/mp4', 'vp09.00.10.08'],
+  ['video/mp4', 'av01.0.04M.08'],
+  ['audio/mp4', 'mp4a.40.2'],
+  ['audio/mp4', 'ac-3'],
+  ['audio/mp4', 'ec-3'],
+  ['audio/mp4', 'opus'],
+  ['audio/mp4', 'flac'],
+];
+
+let bin;
+let pages;
+let mediaDir;
+const cleanups = new Set();
+
+before(async () => {
+  bin = marqueeBinary();
+  pages = await startStaticServer();
+  const fixtures = path.resolve(REPO_DIR, process.env.CARGO_TARGET_DIR || 'target', 'test-media');
+  const gen = spawnSync('bash', [path.join(REPO_DIR, 'scripts/gen-test-media.sh'), fixtures], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (gen.status !== 0) throw new Error(`scripts/gen-test-media.sh failed (exit ${gen.status}): is ffmpeg installed?`);
+  mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marquee-e2e-media-'));
+  const dest = path.join(mediaDir, 'Movies', 'Upsilon (2011)', 'Upsilon (2011).mkv');
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  fs.copyFileSync(path.join(fixtures, FIXTURE), dest);
+}, { timeout: 30 * 60_000 });
+
+after(async () => {
+  for (const close of cleanups) await close();
+  await pages?.close();
+  if (mediaDir) fs.rmSync(mediaDir, { recursive: true, force: true });
+});
+
+async function waitForMovie(api, title) {
+  for (let i = 0; i < 300; i++) {
+    const list = await api.get('/api/v1/movies?limit=100');
+    const movie = (list.items || []).find((m) => m.title === title);
+    if (movie) return movie;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the scan did not list "${title}" within 60 s`);
+}
+
+test('hls.js in Chromium plays an HEVC + AC-3 title transcoded just in time, seeks to 70 % and reaches the end',
+  { timeout: 300_000 },
+  async () => {
+    let server;
+    let browser;
+    try {
+      server = await startMarquee(bin, {
+        demo: false,
+        media: [mediaDir],
+        env: { MARQUEE_TRANSCODE_PRESET: 'ultrafast' },
+      });
+      cleanups.add(server.stop);
+      const api = new Api(server.url);
+      await api.login('admin', server.password);
+      const movie = await waitForMovie(api, 'Upsilon');
+
+      browser = await launchBrowser();
+      cleanups.add(browser.close);
+      await browser.page.goto(`${pages.origin}/harness/hls.html`, { waitUntil: 'load' });
+      const caps = await browser.page.evaluate((candidates) => candidates
+        .filter(([mime, codec]) => MediaSource.isTypeSupported(`${mime}; codecs="${codec}"`))
+        .map(([, codec]) => codec), CANDIDATES);
+      console.log(`transcode: Chromium decodes ${caps.join(', ')}`);
+      assert.ok(caps.includes('avc1.640028') && caps.includes('mp4a.40.2'), `Chromium reports ${caps}`);
+
+      const info = await api.get(`/api/v1/items/${movie.id}/playback?caps=${encodeURIComponent(caps.join(','))}`);
+      const video = info.tracks.find((t) => t.kind === 'video');
+      const audio = info.tracks.find((t) => t.kind === 'audio');
+      for (const [t, codec] of [[video, 'hevc'], [audio, 'ac3']]) {
+        if (caps.some((c) => c.startsWith(codec === 'hevc' ? 'hvc1' : 'ac-3'))) continue;
+        assert.equal(t.delivery, 'transcode', `${codec} should be transcoded for this Chromium: ${JSON.stringify(t)}`);
+      }
+      console.log(`transcode: ${video.codec} → ${video.delivery} (${video.reason}); ${audio.codec} → ${audio.delivery} (${audio.reason})`);
+      const src = new URL(info.hls, server.url).href;
+      await playThrough({
+        page: browser.page,
+        harnessOrigin: pages.origin,
+        player: 'hls',
+        src,
+        label: 'marquee-transcode-hls',
+        expectDurationSec: info.duration_ms / 1000,
+        seekFraction: 0.7,
+      });
+    } catch (err) {
+      if (server) err.message += `\n--- marquee output (last lines) ---\n${server.output().slice(-3000)}`;
+      throw err;
+    } finally {
+      await browser?.close();
+      await server?.stop();
+    }
+  });
