@@ -256,6 +256,53 @@ fx_h264_60fps_bframes_mkv() {
     -c:v libx264 -preset veryfast -pix_fmt yuv420p -bf 3 -g 120 "${AAC[@]}" "$OUT"
 }
 
+# ---- extras fixtures (chapters, stills, intro detection) ------------------------
+
+# Chapters written by ffmpeg from an ffmetadata file: Intro, Part One, Credits over 4 s
+# (Matroska `Chapters`; MP4 `chpl` plus a QuickTime chapter track).
+CHAPTERS="$DIR/.chapters.txt"
+write_chapters() {
+  [[ -f "$CHAPTERS" ]] && return 0
+  printf '%s\n' ';FFMETADATA1' \
+    '[CHAPTER]' 'TIMEBASE=1/1000' 'START=0' 'END=1500' 'title=Intro' \
+    '[CHAPTER]' 'TIMEBASE=1/1000' 'START=1500' 'END=3000' 'title=Part One' \
+    '[CHAPTER]' 'TIMEBASE=1/1000' 'START=3000' 'END=4000' 'title=Credits' \
+    >"$CHAPTERS.tmp.$$"
+  mv -f "$CHAPTERS.tmp.$$" "$CHAPTERS"
+}
+chapters() {
+  write_chapters
+  "${FF[@]}" -f lavfi -i "$(vsrc 4 64x64 10)" -f lavfi -i "$(asrc 4)" -i "$CHAPTERS" \
+    -map 0:v -map 1:a -map_chapters 2 "${X264[@]}" "${AAC[@]}" "$OUT"
+}
+fx_chapters_mkv() { chapters; }
+fx_chapters_mp4() { chapters; }
+
+# 10 s that start with 6 s of black: a still must not come from the black part.  704 px wide,
+# so that the still is also kept at 320 and 640.
+fx_black_start_mp4() {
+  "${FF[@]}" -f lavfi -i "color=c=black:s=704x396:r=10:d=6" -f lavfi -i "$(vsrc 4 704x396 10)" \
+    -filter_complex "[0:v][1:v]concat=n=2:v=1:a=0[v]" -map "[v]" "${X264[@]}" -g 20 "$OUT"
+}
+
+# Three 24 s episodes of one season for intro and credits detection: white noise of a length
+# of its own (PRE s), the same 8 s theme (a tone stepping through a fixed pattern of notes),
+# different noise, then the same 4 s ending theme.  The noise differs per episode (its seed).
+THEME='aevalsrc=0.5*sin(2*PI*t*(330+110*mod(floor(t*2.5)*3\,7))):d=8:s=48000'
+OUTRO='aevalsrc=0.5*sin(2*PI*t*(500+150*mod(floor(t*2.5)*2\,5))):d=4:s=48000'
+intro_episode() {
+  local pre="$1" seed="$2" middle
+  middle=$(awk "BEGIN { print 24 - $pre - 8 - 4 }")
+  "${FF[@]}" -f lavfi -i "$(vsrc 24 128x72 10)" \
+    -f lavfi -i "anoisesrc=d=$pre:c=white:seed=$seed:a=0.3:r=48000" -f lavfi -i "$THEME" \
+    -f lavfi -i "anoisesrc=d=$middle:c=white:seed=$((seed + 1)):a=0.3:r=48000" -f lavfi -i "$OUTRO" \
+    -filter_complex "[1:a][2:a][3:a][4:a]concat=n=4:v=0:a=1[a]" -map 0:v -map "[a]" \
+    "${X264[@]}" -g 20 "${AAC[@]}" "$OUT"
+}
+fx_intro_ep1_mkv() { intro_episode 1 11; }
+fx_intro_ep2_mkv() { intro_episode 3.5 21; }
+fx_intro_ep3_mkv() { intro_episode 5.5 31; }
+
 # ---- driver ------------------------------------------------------------------
 
 # make_fixture FILE FUNC: runs FUNC with OUT set to a temporary path next to FILE,
@@ -313,3 +360,9 @@ make_fixture tiny.mkv fx_tiny_mkv
 make_fixture irregular_kf.mp4 fx_irregular_kf_mp4
 make_fixture vfr.mp4 fx_vfr_mp4
 make_fixture h264_60fps_bframes.mkv fx_h264_60fps_bframes_mkv
+make_fixture chapters.mkv fx_chapters_mkv
+make_fixture chapters.mp4 fx_chapters_mp4
+make_fixture black_start.mp4 fx_black_start_mp4
+make_fixture intro_ep1.mkv fx_intro_ep1_mkv
+make_fixture intro_ep2.mkv fx_intro_ep2_mkv
+make_fixture intro_ep3.mkv fx_intro_ep3_mkv

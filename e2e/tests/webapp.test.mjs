@@ -156,7 +156,7 @@ test('who is watching: a kids profile sees no mature title anywhere; leaving it 
   assert.ok(titles.includes('Harbor Lights'));
 }));
 
-test('watch: play an episode, seek, switch audio and subtitles, and the next episode starts after the countdown', { timeout: 180_000 }, () => withDiagnostics(async () => {
+test('watch: play an episode, skip its intro, seek, switch audio and subtitles, and the next episode starts after the countdown', { timeout: 180_000 }, () => withDiagnostics(async () => {
   await signIn(page, server);
   await pickProfile('Grown-up');
 
@@ -171,6 +171,13 @@ test('watch: play an episode, seek, switch audio and subtitles, and the next epi
   await page.click('a.episode >> nth=0');
   await page.waitForURL((u) => u.pathname === episodes[0], { timeout: 10_000 });
 
+  // The sidecar marks an intro from 1 to 6 s: "Skip intro" shows while it runs and jumps past it.
+  await page.waitForSelector('#skip-intro:not([hidden])', { timeout: 30_000 });
+  await shoot(page, 'player-skip-intro');
+  await page.click('#skip-intro');
+  await waitForPlayer(page, '"Skip intro" jumps to 6 s', 10_000, (s) => s.currentTime >= 5.9);
+  assert.equal(await page.isHidden('#skip-intro'), true, 'the button stays after the intro');
+
   // Plays past 5 s.
   const playing = await waitForPlayer(page, 'currentTime passes 5 s', 60_000, (s) => s.currentTime > 5 && s.videoWidth > 0);
   assert.ok(playing.duration > 20, `duration ${playing.duration}`);
@@ -179,6 +186,7 @@ test('watch: play an episode, seek, switch audio and subtitles, and the next epi
 
   // Seeks with the keyboard (→ is +10 s) and with the position slider.
   const before = playing.currentTime;
+  await page.focus('#seek'); // on the control bar → moves between buttons; on the slider it seeks
   await page.keyboard.press('ArrowRight');
   await waitForPlayer(page, 'the → key seeks 10 s ahead', 10_000, (s) => s.currentTime >= before + 9);
   await page.$eval('#seek', (el) => { el.value = '8'; el.dispatchEvent(new Event('input', { bubbles: true })); });

@@ -1,21 +1,31 @@
 //! Shared body of the `probe_mp4` and `probe_mkv` targets: everything the server does with the
 //! bytes of a media file — probe, sample index, segment plan, init and media segments, manifests,
-//! embedded subtitles, and the index cache round trip.
+//! embedded subtitles, chapters, and the index cache round trip.
 
 use std::io::Cursor;
 use std::time::Duration;
 
 use marquee_media::{
-    build_index, dash_mpd, hls_master, init_segment, media_segment, plan_segments, probe, subtitle,
-    ProbeOptions, SampleIndex, UrlOptions,
+    build_index, chapters, dash_mpd, hls_master, init_segment, media_segment, plan_segments, probe,
+    subtitle, ProbeOptions, SampleIndex, UrlOptions,
 };
 
 pub fn run(data: &[u8]) {
     let opts = ProbeOptions {
         count_keyframes: true,
     };
-    if probe(Cursor::new(data), opts).is_err() {
+    // The chapter parsers also get the raw bytes, not only chapters inside valid containers.
+    let _ = chapters::finish(chapters::parse_chpl(data), 0);
+    let _ = chapters::parse_matroska_chapters(data);
+    let Ok(info) = probe(Cursor::new(data), opts) else {
         return;
+    };
+    assert!(info.chapters.len() <= chapters::MAX_CHAPTERS);
+    for pair in info.chapters.windows(2) {
+        assert!(pair[0].start_ms < pair[1].start_ms);
+    }
+    for c in &info.chapters {
+        assert!(c.end_ms.map_or(true, |e| e > c.start_ms), "{c:?}");
     }
     let Ok(index) = build_index(Cursor::new(data)) else {
         return;

@@ -31,6 +31,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
+pub mod audio_match;
+pub mod chapters;
 pub mod cmaf;
 mod codec;
 pub mod index;
@@ -43,6 +45,7 @@ pub mod progressive;
 mod source;
 pub mod subtitle;
 
+pub use chapters::Chapter;
 pub use cmaf::{init_segment, media_segment, total_len, write_slices, PackageError, Slice};
 pub use index::{build_index, build_index_path, CodecConfig, Sample, SampleIndex, TrackIndex};
 pub use manifest::{
@@ -109,6 +112,9 @@ pub struct ProbeInfo {
     /// Overall bits per second (file size over duration).
     pub bitrate: Option<u64>,
     pub tracks: Vec<TrackInfo>,
+    /// Chapters stored in the container (MP4 `chpl`, Matroska `Chapters`), sorted, with ends.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chapters: Vec<Chapter>,
 }
 
 /// Knobs for [`probe`].

@@ -593,3 +593,47 @@ fn dump_fixtures() {
         println!("{name}: {}", serde_json::to_string(&info).expect("json"));
     }
 }
+
+/// Chapters written by ffmpeg (`-map_chapters` from an ffmetadata file) agree with ffprobe's.
+#[test]
+fn chapters_match_ffprobe() {
+    for name in ["chapters.mkv", "chapters.mp4"] {
+        let path = fixture(name).expect(name);
+        let info = probe_path(&path, COUNT).expect(name);
+        let out = Command::new("ffprobe")
+            .args(["-v", "error", "-show_chapters", "-of", "json"])
+            .arg(&path)
+            .output()
+            .expect("run ffprobe");
+        let theirs: Value = serde_json::from_slice(&out.stdout).expect("ffprobe JSON");
+        let theirs = theirs["chapters"].as_array().expect("chapters");
+        assert_eq!(
+            info.chapters.len(),
+            theirs.len(),
+            "{name}: {:?}",
+            info.chapters
+        );
+        for (ours, theirs) in info.chapters.iter().zip(theirs) {
+            let start = secs_to_ms(theirs.get("start_time")).expect("start_time");
+            assert!(
+                (ours.start_ms as f64 - start).abs() <= 1.0,
+                "{name}: {ours:?} vs {theirs}"
+            );
+            assert_eq!(
+                ours.title.as_deref(),
+                theirs["tags"]["title"].as_str(),
+                "{name}"
+            );
+        }
+        let titles: Vec<_> = info
+            .chapters
+            .iter()
+            .filter_map(|c| c.title.as_deref())
+            .collect();
+        assert_eq!(titles, ["Intro", "Part One", "Credits"], "{name}");
+        assert_eq!(info.chapters[1].end_ms, Some(3000), "{name}");
+    }
+    // Files without chapters have none.
+    let info = probe_path(&fixture("h264_aac.mp4").unwrap(), COUNT).unwrap();
+    assert!(info.chapters.is_empty());
+}

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod body;
 pub mod cache;
 pub mod error;
+pub mod extras;
 pub mod openapi;
 pub mod packaging;
 pub mod range;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub login_throttle: Arc<auth::LoginThrottle>,
     /// ffmpeg jobs and the transcoded-segment cache.
     pub transcoder: Arc<marquee_transcode::Transcoder>,
+    /// Stills, scrub thumbnails, chapters and skip markers made in the background.
+    pub extras: Arc<extras::Extras>,
 }
 
 impl AppState {
@@ -84,6 +87,7 @@ impl AppState {
             sessions: Arc::default(),
             login_throttle: Arc::default(),
             transcoder: Arc::new(transcoder),
+            extras: Arc::new(extras::Extras::new(data)),
         })
     }
 
@@ -137,6 +141,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    extras::spawn(state.store.clone(), state.extras.clone());
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

@@ -20,7 +20,7 @@ const AVAILABLE: &str = "(
  OR (i.kind != 'series' AND EXISTS (SELECT 1 FROM media_files f WHERE f.id = i.file_id AND f.status = 'ok'))
 )";
 
-fn artwork_url(item_id: i64, kind: &str) -> String {
+pub(crate) fn artwork_url(item_id: i64, kind: &str) -> String {
     format!("/api/v1/items/{item_id}/artwork/{kind}")
 }
 
@@ -148,6 +148,7 @@ impl Store {
         for r in b.build().fetch_all(&self.reader).await? {
             out.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
         }
+        self.add_generated_kinds(ids, &mut out).await?;
         Ok(out)
     }
 
@@ -246,6 +247,8 @@ impl Store {
             "SELECT e.id, e.parent_id, e.episode_number, e.episode_number_end, e.title, e.synopsis, e.air_date,
                     e.runtime_minutes, f.duration_ms, e.content_rating, COALESCE(f.status = 'ok', 0),
                     EXISTS (SELECT 1 FROM artwork a WHERE a.item_id = e.id AND a.kind = 'thumb')
+                    OR EXISTS (SELECT 1 FROM file_extras x
+                               WHERE x.file_id = e.file_id AND x.still_blurhash IS NOT NULL)
              FROM items e LEFT JOIN media_files f ON f.id = e.file_id
              WHERE e.series_id = ? AND e.kind = 'episode'
              ORDER BY e.season_number, e.episode_number",
@@ -338,19 +341,7 @@ impl Store {
     }
 
     async fn artwork_of(&self, item_id: i64) -> Result<Vec<ArtworkView>> {
-        sqlx::query("SELECT kind FROM artwork WHERE item_id = ? ORDER BY kind")
-            .bind(item_id)
-            .fetch_all(&self.reader)
-            .await?
-            .iter()
-            .map(|r| {
-                let kind: String = r.try_get(0)?;
-                Ok(ArtworkView {
-                    url: artwork_url(item_id, &kind),
-                    kind,
-                })
-            })
-            .collect()
+        self.artwork_views(item_id).await
     }
 
     /// The image file behind an item's artwork, if any. The caller checks it lies in a media root.

@@ -14,6 +14,7 @@ mod catalog;
 mod profiles;
 pub use catalog::PlayableFile;
 pub use profiles::{rating_level, Access, Profile, ProfileFields, RATINGS};
+pub mod extras;
 mod files;
 mod users;
 pub mod views;

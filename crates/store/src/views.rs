@@ -105,7 +105,18 @@ pub struct ReviewView {
 pub struct ArtworkView {
     /// poster, backdrop, thumb, logo, banner.
     pub kind: String,
+    /// Carries a version (`?v=`), so the image may be cached for good; add `&w=320` or `&w=640`
+    /// for a smaller copy.
     pub url: String,
+    /// A placeholder to paint while the image loads (<https://blurha.sh>), once computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blurhash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// `sidecar` (an image next to the video) or `generated` (a frame of the video).
+    pub source: String,
 }
 
 /// The file behind a playable item.

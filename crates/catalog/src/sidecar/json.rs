@@ -12,8 +12,8 @@ use serde_json::{Map, Value};
 
 use super::{
     check_size, clean, normalize_date, normalize_id_key, normalize_rating, parse_runtime,
-    push_unique, split_list, year_of, ArtworkKind, ArtworkRef, Metadata, PersonCredit, Review,
-    Role, SidecarError,
+    push_unique, split_list, year_of, ArtworkKind, ArtworkRef, ChapterMark, IntroMark, Metadata,
+    PersonCredit, Review, Role, SidecarError,
 };
 
 type Obj = Map<String, Value>;
@@ -66,6 +66,13 @@ fn metadata(obj: &Obj) -> Result<Metadata, SidecarError> {
         artwork: artwork(obj)?,
         reviews: reviews(obj)?,
         external_ids: external_ids(obj)?,
+        chapters: chapters(obj)?,
+        intro: intro(obj)?,
+        credits_start_ms: match get(obj, "credits") {
+            Some(Value::Object(o)) => Some(required_time(o, "start", "credits.start")?),
+            Some(_) => time(obj, "credits", "credits")?,
+            None => None,
+        },
     };
     if m.year.is_none() {
         m.year = m.air_date.as_deref().and_then(year_of);
@@ -292,6 +299,66 @@ fn artwork(obj: &Obj) -> Result<Vec<ArtworkRef>, SidecarError> {
         out.push(ArtworkRef { kind, path: file });
     }
     Ok(out)
+}
+
+/// A time in the video: seconds as a number, or a string `[HH:]MM:SS[.fff]` or of seconds.
+fn time(obj: &Obj, key: &str, path: &str) -> Result<Option<u64>, SidecarError> {
+    let bad = |found: String| {
+        invalid(
+            path,
+            format!("expected seconds or a time like \"00:01:30.5\", found {found}"),
+        )
+    };
+    match get(obj, key) {
+        None => Ok(None),
+        Some(Value::Number(n)) => match n.as_f64() {
+            Some(f) if (0.0..360_000.0).contains(&f) => Ok(Some((f * 1000.0).round() as u64)),
+            _ => Err(bad(n.to_string())),
+        },
+        Some(Value::String(s)) => super::parse_timestamp(s)
+            .map(Some)
+            .ok_or_else(|| bad(format!("\"{s}\""))),
+        Some(other) => Err(bad(type_name(other).to_string())),
+    }
+}
+
+fn required_time(o: &Obj, key: &str, path: &str) -> Result<u64, SidecarError> {
+    time(o, key, path)?.ok_or_else(|| invalid(path, "missing"))
+}
+
+/// `"chapters": [{"start": "00:01:30", "title": "Opening"}, …]`
+fn chapters(obj: &Obj) -> Result<Vec<ChapterMark>, SidecarError> {
+    objects(obj, "chapters")?
+        .into_iter()
+        .map(|(path, o)| {
+            Ok(ChapterMark {
+                start_ms: required_time(o, "start", &format!("{path}.start"))?,
+                title: string(o, "title", &format!("{path}.title"))?,
+            })
+        })
+        .collect()
+}
+
+/// `"intro": {"start": 12, "end": 58.5}`
+fn intro(obj: &Obj) -> Result<Option<IntroMark>, SidecarError> {
+    match get(obj, "intro") {
+        None => Ok(None),
+        Some(Value::Object(o)) => {
+            let start_ms = required_time(o, "start", "intro.start")?;
+            let end_ms = required_time(o, "end", "intro.end")?;
+            if end_ms <= start_ms {
+                return Err(invalid("intro.end", "must come after intro.start"));
+            }
+            Ok(Some(IntroMark { start_ms, end_ms }))
+        }
+        Some(other) => Err(invalid(
+            "intro",
+            format!(
+                "expected an object {{\"start\", \"end\"}}, found {}",
+                type_name(other)
+            ),
+        )),
+    }
 }
 
 fn reviews(obj: &Obj) -> Result<Vec<Review>, SidecarError> {
@@ -566,5 +633,31 @@ mod tests {
     fn bom_is_skipped() {
         let m = read_json(b"\xEF\xBB\xBF{\"title\": \"X\"}").expect("parses");
         assert_eq!(m.title.as_deref(), Some("X"));
+    }
+
+    #[test]
+    fn chapters_and_skip_markers() {
+        let m = read_json(
+            br#"{"chapters": [{"start": 0, "title": "Cold open"}, {"start": "00:01:30.5"}],
+                 "intro": {"start": "0:12", "end": 58.5}, "credits": "41:10"}"#,
+        )
+        .unwrap();
+        assert_eq!(m.chapters.len(), 2);
+        assert_eq!(m.chapters[1].start_ms, 90_500);
+        assert_eq!(m.chapters[0].title.as_deref(), Some("Cold open"));
+        assert_eq!(
+            m.intro,
+            Some(IntroMark {
+                start_ms: 12_000,
+                end_ms: 58_500
+            })
+        );
+        assert_eq!(m.credits_start_ms, Some(2_470_000));
+        let m = read_json(br#"{"credits": {"start": 100}}"#).unwrap();
+        assert_eq!(m.credits_start_ms, Some(100_000));
+        let e = read_json(br#"{"intro": {"start": 50, "end": 10}}"#).unwrap_err();
+        assert!(e.to_string().contains("intro.end"), "{e}");
+        let e = read_json(br#"{"chapters": [{"start": "soon"}]}"#).unwrap_err();
+        assert!(e.to_string().contains("chapters[0].start"), "{e}");
     }
 }

@@ -58,6 +58,49 @@ pub struct Metadata {
     pub reviews: Vec<Review>,
     /// "imdb" -> "tt…", "tmdb" -> "…", "tvdb" -> "…".
     pub external_ids: BTreeMap<String, String>,
+    /// Chapters of the video (a video's own sidecar), in any order.
+    pub chapters: Vec<ChapterMark>,
+    /// Where the intro lies in the video, for "Skip intro".
+    pub intro: Option<IntroMark>,
+    /// Where the end credits start in the video, for "Next episode".
+    pub credits_start_ms: Option<u64>,
+}
+
+/// A chapter as a sidecar gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChapterMark {
+    pub start_ms: u64,
+    pub title: Option<String>,
+}
+
+/// An intro as a sidecar gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntroMark {
+    pub start_ms: u64,
+    pub end_ms: u64,
+}
+
+/// A time in a video: seconds (`90`, `90.5`) or `[HH:]MM:SS[.fff]` (`1:30`, `00:01:30.500`).
+/// `None` for anything else or a time past 100 hours.
+pub fn parse_timestamp(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let mut secs = 0f64;
+    let parts: Vec<&str> = s.split(':').collect();
+    if parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    for (i, p) in parts.iter().enumerate() {
+        let last = i + 1 == parts.len();
+        if !p.chars().all(|c| c.is_ascii_digit() || (last && c == '.')) {
+            return None;
+        }
+        let v: f64 = p.parse().ok()?;
+        if !last && v.fract() != 0.0 || (i > 0 && v >= 60.0) {
+            return None;
+        }
+        secs = secs * 60.0 + v;
+    }
+    (secs.is_finite() && secs < 360_000.0).then(|| (secs * 1000.0).round() as u64)
 }
 
 /// One person's credit on a title.
@@ -433,6 +476,9 @@ impl Metadata {
             artwork,
             reviews,
             external_ids,
+            chapters,
+            intro,
+            credits_start_ms,
         } = other;
         opt(&mut self.title, title);
         opt(&mut self.sort_title, sort_title);
@@ -452,6 +498,9 @@ impl Metadata {
         list(&mut self.artwork, artwork);
         list(&mut self.reviews, reviews);
         self.external_ids.extend(external_ids);
+        list(&mut self.chapters, chapters);
+        opt(&mut self.intro, intro);
+        opt(&mut self.credits_start_ms, credits_start_ms);
     }
 
     /// The people credited with a role, in billing order.
@@ -897,5 +946,26 @@ mod tests {
         assert!(ratings.iter().any(|r| r == "R"), "{ratings:?}");
         assert!(ratings.iter().all(|r| !r.is_empty()));
         assert_eq!(subtitles, 1);
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(parse_timestamp("90"), Some(90_000));
+        assert_eq!(parse_timestamp("90.5"), Some(90_500));
+        assert_eq!(parse_timestamp("1:30"), Some(90_000));
+        assert_eq!(parse_timestamp(" 00:01:30.250 "), Some(90_250));
+        assert_eq!(parse_timestamp("1:02:03"), Some(3_723_000));
+        for bad in [
+            "",
+            "abc",
+            "1:60",
+            "1::2",
+            "1.5:00",
+            "-3",
+            "1:2:3:4",
+            "999999999",
+        ] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
     }
 }

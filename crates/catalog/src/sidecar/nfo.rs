@@ -410,6 +410,36 @@ fn interpret(root: &Node) -> Metadata {
             "creator" => add_people(&mut m.people, child, Role::Creator),
             "composer" => add_people(&mut m.people, child, Role::Composer),
             "actor" => add_actor(&mut m.people, child),
+            // Marquee's additions for a video's own NFO: chapters and skip markers.
+            "chapter" => {
+                let start = child
+                    .child_text("start")
+                    .or_else(|| child.attr("start").map(str::to_string));
+                if let Some(start_ms) = start.as_deref().and_then(super::parse_timestamp) {
+                    m.chapters.push(super::ChapterMark {
+                        start_ms,
+                        title: child
+                            .child_text("title")
+                            .or_else(|| child.children.is_empty().then(|| child.value()).flatten()),
+                    });
+                }
+            }
+            "intro" => {
+                let at = |name| {
+                    child
+                        .child_text(name)
+                        .as_deref()
+                        .and_then(super::parse_timestamp)
+                };
+                if let (Some(start_ms), Some(end_ms)) = (at("start"), at("end")) {
+                    if end_ms > start_ms {
+                        m.intro = Some(super::IntroMark { start_ms, end_ms });
+                    }
+                }
+            }
+            "creditsstart" => fill(&mut m.credits_start_ms, || {
+                value.as_deref().and_then(super::parse_timestamp)
+            }),
             "thumb" => {
                 // Season art listed in tvshow.nfo belongs to the seasons.
                 if kind != "season" && child.attr("type") == Some("season") {
@@ -1096,5 +1126,26 @@ https://www.imdb.com/title/tt0113277/
         assert_eq!(ids.get("imdb").map(String::as_str), Some("tt1234567"));
         assert_eq!(ids.get("tvdb").map(String::as_str), Some("81189"));
         assert!(ids_from_text("nothing here, not even tt12").is_empty());
+    }
+
+    #[test]
+    fn chapters_and_skip_markers() {
+        let nfo = r#"<episodedetails><title>T</title>
+            <chapter><start>00:00:00</start><title>Cold open</title></chapter>
+            <chapter start="1:30.5">Opening</chapter>
+            <chapter><start>never</start></chapter>
+            <intro><start>90.5</start><end>120</end></intro>
+            <creditsstart>00:41:10</creditsstart>
+            <credits>A Writer</credits></episodedetails>"#;
+        let m = read_nfo(nfo.as_bytes()).unwrap();
+        assert_eq!(m.chapters.len(), 2);
+        assert_eq!(m.chapters[1].start_ms, 90_500);
+        assert_eq!(m.chapters[1].title.as_deref(), Some("Opening"));
+        assert_eq!(
+            m.intro.map(|i| (i.start_ms, i.end_ms)),
+            Some((90_500, 120_000))
+        );
+        assert_eq!(m.credits_start_ms, Some(2_470_000));
+        assert_eq!(m.people.len(), 1, "<credits> stays the writer");
     }
 }

@@ -11,7 +11,7 @@
 //! (track number and flags, a dozen bytes each) and skips the frame data.
 //! Cues cannot replace this walk: muxers index only some keyframes.
 
-mod ebml;
+pub(crate) mod ebml;
 pub(crate) mod index;
 
 use std::collections::HashMap;
@@ -109,6 +109,10 @@ pub(crate) fn read_segment<R: Read + Seek>(src: &mut Source<R>) -> Result<Segmen
                 }
             }
             INFO | TRACKS | TAGS => seg.load(src, h, body)?,
+            // Chapters are optional: damaged ones must not fail the probe.
+            CHAPTERS => {
+                let _ = seg.load(src, h, body);
+            }
             _ => {}
         }
         pos = match h.size {
@@ -129,6 +133,7 @@ pub(crate) fn read_segment<R: Read + Seek>(src: &mut Source<R>) -> Result<Segmen
             INFO => seg.info.is_none(),
             TRACKS => seg.tracks.is_none(),
             TAGS => seg.tags.is_none(),
+            CHAPTERS => seg.chapters.is_none(),
             SEEK_HEAD => seek_heads_read < MAX_SEEK_HEADS,
             _ => false,
         };
@@ -149,8 +154,8 @@ pub(crate) fn read_segment<R: Read + Seek>(src: &mut Source<R>) -> Result<Segmen
                     seg.add_seek_head(&data);
                 }
             }
-        } else if id == TAGS {
-            // Tags are optional: a damaged trailer must not fail the probe.
+        } else if id == TAGS || id == CHAPTERS {
+            // Tags and chapters are optional: a damaged trailer must not fail the probe.
             let _ = seg.load(src, h, body);
         } else {
             seg.load(src, h, body)?;
@@ -203,11 +208,13 @@ pub(crate) fn probe<R: Read + Seek>(
         .duration_ms()
         .or_else(|| tracks.iter().filter_map(|t| t.duration_ms).max())
         .unwrap_or(0);
+    let chapters = crate::chapters::finish(seg.chapters.take().unwrap_or_default(), duration_ms);
     Ok(ProbeInfo {
         container,
         duration_ms,
         bitrate: None,
         tracks,
+        chapters,
     })
 }
 
@@ -217,6 +224,7 @@ pub(crate) struct SegmentMeta {
     pub info: Option<Info>,
     pub tracks: Option<Vec<TrackEntry>>,
     tags: Option<TrackTags>,
+    chapters: Option<Vec<crate::Chapter>>,
     /// SeekHead entries: (element ID, position relative to the Segment data).
     seeks: Vec<(u32, u64)>,
     pub first_cluster: Option<u64>,
@@ -253,6 +261,7 @@ impl SegmentMeta {
         let what = match h.id {
             INFO => "Matroska Info element",
             TRACKS => "Matroska Tracks element",
+            CHAPTERS => "Matroska Chapters element",
             _ => "Matroska Tags element",
         };
         let size = h
@@ -263,6 +272,9 @@ impl SegmentMeta {
             INFO if self.info.is_none() => self.info = Some(Info::parse(&data)),
             TRACKS if self.tracks.is_none() => self.tracks = Some(parse_tracks(&data)),
             TAGS if self.tags.is_none() => self.tags = Some(TrackTags::parse(&data)),
+            CHAPTERS if self.chapters.is_none() => {
+                self.chapters = Some(crate::chapters::parse_matroska_chapters(&data))
+            }
             _ => {}
         }
         Ok(())

@@ -141,6 +141,8 @@ pub(crate) struct Movie {
     pub fragment_duration: Option<u64>,
     pub trex: HashMap<u32, Trex>,
     pub tracks: Vec<Trak>,
+    /// From `udta/chpl`.
+    pub chapters: Vec<crate::Chapter>,
 }
 
 /// What one `trak` says.
@@ -211,6 +213,11 @@ pub(crate) fn parse_moov(moov: &[u8]) -> Result<Movie, ProbeError> {
                 }
             }
             b"trak" => m.tracks.push(parse_trak(p)?),
+            b"udta" => {
+                if let Some(chpl) = Boxes::find(p, "'udta'", b"chpl") {
+                    m.chapters = crate::chapters::parse_chpl(chpl);
+                }
+            }
             _ => {}
         }
     }
@@ -492,6 +499,7 @@ fn build_info(
         duration_ms,
         bitrate: None,
         tracks,
+        chapters: crate::chapters::finish(movie.chapters, duration_ms),
     }
 }
 

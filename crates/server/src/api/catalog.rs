@@ -209,12 +209,13 @@ const ARTWORK_KINDS: [&str; 5] = ["poster", "backdrop", "thumb", "logo", "banner
 
 /// An item's artwork image (poster, backdrop, thumb, logo, banner).
 #[utoipa::path(get, path = "/api/v1/items/{id}/artwork/{kind}", tag = "catalog", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "item id"), ("kind" = String, Path, description = "poster, backdrop, thumb, logo or banner")),
-    responses((status = 200, description = "the image", content_type = "image/jpeg"), (status = 304), (status = 404, body = ErrorBody)))]
+    params(("id" = i64, Path, description = "item id"), ("kind" = String, Path, description = "poster, backdrop, thumb, logo or banner"), super::extras::ArtworkQuery),
+    responses((status = 200, description = "the image (a sidecar image, else for a poster or thumb a still generated from the video)", content_type = "image/jpeg"), (status = 304), (status = 404, body = ErrorBody)))]
 pub async fn artwork(
     State(state): State<AppState>,
     _user: AuthUser,
     p: Result<Path<(i64, String)>, axum::extract::rejection::PathRejection>,
+    q: QueryResult<super::extras::ArtworkQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let Path((item_id, kind)) = p.map_err(|_| {
@@ -226,15 +227,17 @@ pub async fn artwork(
             ARTWORK_KINDS.join(", ")
         )));
     }
-    let path = state
-        .store
-        .artwork_path(item_id, &kind)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("item {item_id} has no {kind}")))?;
+    let q = query(q)?;
+    let Some(path) = state.store.artwork_path(item_id, &kind).await? else {
+        return super::extras::generated_artwork(&state, item_id, &kind, &q, &headers).await;
+    };
     // Only files inside a media root are ever served, whatever the database says.
     let real = state
         .inside_media_roots(&path)
         .ok_or_else(|| ApiError::not_found(format!("item {item_id} has no {kind}")))?;
+    if q.wants_extras() {
+        return super::extras::sidecar_artwork(&state, item_id, &kind, real, &q, &headers).await;
+    }
     let md = tokio::fs::metadata(&real)
         .await
         .map_err(|_| ApiError::not_found(format!("the {kind} image of item {item_id} is gone")))?;

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod catalog;
+pub mod extras;
 pub mod playback;
 pub mod profiles;
 pub mod transcode;

@@ -292,6 +292,9 @@ pub struct PlaybackInfo {
     pub expires_in: i64,
     pub tracks: Vec<PlaybackTrack>,
     pub subtitles: Vec<PlaybackSubtitle>,
+    /// Chapters, skip markers (`intro`, `credits`) and the scrub-thumbnail track.
+    #[serde(flatten)]
+    pub extras: super::extras::PlaybackExtras,
 }
 
 /// Codecs that Chromium and Firefox decode through MSE (Debian's Chromium lacks HEVC and AC-3).
@@ -410,6 +413,7 @@ pub async fn playback_info(
     } else {
         base.clone()
     };
+    let extras = super::extras::playback_extras(&state, item_id, &real, &base).await?;
     Ok(Json(PlaybackInfo {
         item_id,
         hls: format!("{manifests}/master.m3u8"),
@@ -424,6 +428,7 @@ pub async fn playback_info(
         expires_in: PLAYBACK_TTL_SECS,
         tracks,
         subtitles,
+        extras,
     }))
 }
 
@@ -483,6 +488,9 @@ pub async fn stream(
     let download = q.map(|Query(q)| q.download).unwrap_or(false);
     if rest == "direct" {
         return direct_response(&state, item_id, download, &method, &headers).await;
+    }
+    if let Some(resp) = super::extras::stream_file(&state, item_id, &rest, &headers).await {
+        return resp;
     }
     let (file, real) = playable(&state, item_id).await?;
     let packaged = package(&state, &file, &real).await?;
