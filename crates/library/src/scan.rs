@@ -724,6 +724,7 @@ fn read_set(
     {
         meta.merge_from(m);
     }
+    resolve_person_photos(dir, &mut meta);
     let mut artwork: Vec<(String, PathBuf)> = Vec::new();
     for a in set.artwork.iter().chain(meta.artwork.iter()) {
         if a.path.contains("://") {
@@ -736,6 +737,29 @@ fn read_set(
         }
     }
     (meta, artwork)
+}
+
+/// People's photos as files: a relative path in a sidecar is taken from the sidecar's folder, and
+/// a person without a photo gets Kodi's `.actors/First_Last.jpg` when there is one. Local photos
+/// are stored as absolute paths (the API serves them after checking they lie in a media root);
+/// web addresses stay as they are; anything else is dropped.
+fn resolve_person_photos(dir: &Path, meta: &mut Metadata) {
+    for p in &mut meta.people {
+        let local = match p.photo.as_deref() {
+            Some(url) if url.contains("://") => continue,
+            Some(rel) => Some(dir.join(rel)),
+            None => {
+                let stem = p.name.trim().replace(' ', "_");
+                ["jpg", "png", "jpeg", "webp"]
+                    .iter()
+                    .map(|ext| dir.join(".actors").join(format!("{stem}.{ext}")))
+                    .find(|f| f.is_file())
+            }
+        };
+        p.photo = local
+            .filter(|f| f.is_file())
+            .and_then(|f| f.to_str().map(str::to_string));
+    }
 }
 
 fn folder_meta(

@@ -62,6 +62,10 @@ enum Command {
         /// Do not watch media folders for changes.
         #[arg(long)]
         no_watch: bool,
+        /// Percentage of a title's duration past which it counts as watched (1–100).
+        #[arg(long, env = "MARQUEE_WATCHED_THRESHOLD", default_value_t = 90.0,
+              value_parser = parse_percentage)]
+        watched_threshold: f64,
     },
     /// Manage users.
     User {
@@ -145,13 +149,19 @@ fn run(cli: Cli) -> Result<()> {
             listen,
             demo,
             no_watch,
+            watched_threshold,
         } => {
             let data = file.data_dir(data)?;
             let media = file.media_dirs(media);
             let listen = listen
                 .or(file.listen.clone())
                 .unwrap_or_else(|| "127.0.0.1:8096".into());
-            runtime()?.block_on(serve(&data, media, &listen, demo, !no_watch))
+            let options = ServeOptions {
+                demo,
+                watch: !no_watch,
+                watched_threshold: watched_threshold / 100.0,
+            };
+            runtime()?.block_on(serve(&data, media, &listen, options))
         }
         Command::User {
             command:
@@ -287,12 +297,30 @@ async fn user_add(data: &Path, name: &str, password: &str, admin: bool) -> Resul
     Ok(())
 }
 
+/// A percentage from 1 to 100.
+fn parse_percentage(s: &str) -> std::result::Result<f64, String> {
+    match s.trim().trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (1.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("expected a percentage from 1 to 100, found {s:?}")),
+    }
+}
+
+struct ServeOptions {
+    demo: bool,
+    watch: bool,
+    /// Share (0–1] of a title past which it counts as watched.
+    watched_threshold: f64,
+}
+
 async fn serve(
     data: &Path,
     mut media: Vec<PathBuf>,
     listen: &str,
-    demo: bool,
-    watch: bool,
+    ServeOptions {
+        demo,
+        watch,
+        watched_threshold,
+    }: ServeOptions,
 ) -> Result<()> {
     if demo {
         let dir = demo::install(data).context("cannot write the demo library")?;
@@ -316,7 +344,8 @@ async fn serve(
     let progress = Arc::new(ScanProgress::default());
     let scanner = Scanner::new(store.clone(), media, progress);
     let state = marquee_server::AppState::new(store.clone(), scanner.clone(), data)
-        .context("cannot prepare the data folder")?;
+        .context("cannot prepare the data folder")?
+        .with_watched_threshold(watched_threshold);
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -48,6 +48,8 @@ pub struct AppState {
     pub transcoder: Arc<marquee_transcode::Transcoder>,
     /// Stills, scrub thumbnails, chapters and skip markers made in the background.
     pub extras: Arc<extras::Extras>,
+    /// Progress writes (batched) and the watched rule's threshold.
+    pub viewing: api::viewer::Viewing,
 }
 
 impl AppState {
@@ -78,6 +80,7 @@ impl AppState {
         )?;
         api::transcode::announce(&transcoder);
         Ok(AppState {
+            viewing: api::viewer::Viewing::new(store.clone()),
             store,
             scanner,
             media_roots: Arc::new(media_roots),
@@ -89,6 +92,12 @@ impl AppState {
             transcoder: Arc::new(transcoder),
             extras: Arc::new(extras::Extras::new(data)),
         })
+    }
+
+    /// Sets the share (0–1] of a title's duration past which it counts as watched.
+    pub fn with_watched_threshold(mut self, threshold: f64) -> AppState {
+        self.viewing.watched_threshold = threshold;
+        self
     }
 
     /// `path` resolved (links followed) if it lies inside a media root.

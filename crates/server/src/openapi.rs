@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{admin, auth, catalog, playback, profiles};
+use crate::api::{admin, auth, catalog, editorial, playback, profiles, viewer};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,9 +19,14 @@ use crate::api::{admin, auth, catalog, playback, profiles};
         playback::direct, playback::playback_info,
         admin::libraries, admin::scan_status, admin::start_scan, admin::failures, admin::list_users, admin::create_user,
         admin::change_user, admin::reset_password, admin::audit_log, admin::rotate_playback_key,
+        viewer::report_progress, viewer::continue_watching, viewer::mark_watched, viewer::mark_unwatched,
+        viewer::item_state, viewer::up_next, viewer::my_list, viewer::add_to_list, viewer::remove_from_list,
+        viewer::my_ratings, viewer::rate, viewer::unrate,
+        editorial::create_review, editorial::update_review, editorial::delete_review,
+        editorial::reviews_by, editorial::similar, editorial::person_photo,
     ),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "profiles"), (name = "catalog"), (name = "playback"), (name = "admin"), (name = "health"))
+    tags((name = "auth"), (name = "profiles"), (name = "catalog"), (name = "playback"), (name = "admin"), (name = "health"), (name = "viewer"))
 )]
 pub struct ApiDoc;
 

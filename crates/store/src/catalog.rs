@@ -14,7 +14,7 @@ use crate::{Result, Store, StoreError};
 pub const MAX_PAGE: i64 = 500;
 
 /// An item counts as available when it has a readable file, or (series) an available episode.
-const AVAILABLE: &str = "(
+pub(crate) const AVAILABLE: &str = "(
     (i.kind = 'series' AND EXISTS (SELECT 1 FROM items e JOIN media_files f ON f.id = e.file_id
         WHERE e.series_id = i.id AND e.kind = 'episode' AND f.status = 'ok'))
  OR (i.kind != 'series' AND EXISTS (SELECT 1 FROM media_files f WHERE f.id = i.file_id AND f.status = 'ok'))
@@ -24,9 +24,17 @@ pub(crate) fn artwork_url(item_id: i64, kind: &str) -> String {
     format!("/api/v1/items/{item_id}/artwork/{kind}")
 }
 
-/// Photos are served only when they are web addresses; a local path would leak the file system.
-fn public_photo(photo: Option<String>) -> Option<String> {
-    photo.filter(|p| p.starts_with("https://") || p.starts_with("http://"))
+/// A person's photo as a client fetches it: a web address as it is, a local file (an absolute
+/// path the scanner resolved) through the API — the path itself would leak the file system.
+fn public_photo(person_id: i64, photo: Option<String>) -> Option<String> {
+    let photo = photo?;
+    if photo.starts_with("https://") || photo.starts_with("http://") {
+        Some(photo)
+    } else if photo.starts_with('/') {
+        Some(format!("/api/v1/people/{person_id}/photo"))
+    } else {
+        None
+    }
 }
 
 impl Store {
@@ -310,31 +318,7 @@ impl Store {
                 name: r.try_get(1)?,
                 role: r.try_get(2)?,
                 character: r.try_get(3)?,
-                photo: public_photo(r.try_get(4)?),
-            })
-        })
-        .collect()
-    }
-
-    async fn reviews_of(&self, item_id: i64) -> Result<Vec<ReviewView>> {
-        sqlx::query(
-            "SELECT id, author, publication, date, score, score_text, body_markdown, url
-             FROM reviews WHERE item_id = ? ORDER BY date DESC, id",
-        )
-        .bind(item_id)
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(ReviewView {
-                id: r.try_get(0)?,
-                author: r.try_get(1)?,
-                publication: r.try_get(2)?,
-                date: r.try_get(3)?,
-                score: r.try_get(4)?,
-                score_text: r.try_get(5)?,
-                body_markdown: r.try_get(6)?,
-                url: r.try_get(7)?,
+                photo: public_photo(r.try_get(0)?, r.try_get(4)?),
             })
         })
         .collect()
@@ -357,38 +341,56 @@ impl Store {
         )
     }
 
-    /// People whose name contains `q` (all people when `q` is empty), with their credit counts.
+    /// People whose name contains `q` (all people when `q` is empty), with their credit counts;
+    /// for a restricted `access`, only people credited on titles it may see.
     pub async fn list_people(
         &self,
         q: Option<&str>,
         offset: i64,
         limit: i64,
+        access: &crate::Access,
     ) -> Result<Page<PersonSummary>> {
         let pattern = format!("%{}%", escape_like(q.unwrap_or("").trim()));
-        let total: i64 = sqlx::query("SELECT COUNT(*) FROM people WHERE name LIKE ? ESCAPE '\\'")
-            .bind(&pattern)
-            .fetch_one(&self.reader)
+        // Credits on titles `access` may see; a restricted profile lists only people with some.
+        let visible_credits = |b: &mut QueryBuilder<'_, Sqlite>| {
+            b.push("(SELECT COUNT(*) FROM credits c JOIN items i ON i.id = c.item_id WHERE c.person_id = p.id");
+            crate::profiles::push_access(b, "i", access);
+            b.push(")");
+        };
+        let filters = |b: &mut QueryBuilder<'_, Sqlite>| {
+            b.push(" FROM people p WHERE p.name LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\'");
+            if !access.is_unrestricted() {
+                b.push(" AND ");
+                visible_credits(b);
+                b.push(" > 0");
+            }
+        };
+        let mut count = QueryBuilder::new("SELECT COUNT(*)");
+        filters(&mut count);
+        let total: i64 = count.build().fetch_one(&self.reader).await?.try_get(0)?;
+        let mut list = QueryBuilder::new("SELECT p.id, p.name, p.photo, ");
+        visible_credits(&mut list);
+        filters(&mut list);
+        list.push(" ORDER BY p.name_key LIMIT ")
+            .push_bind(limit.clamp(1, MAX_PAGE))
+            .push(" OFFSET ")
+            .push_bind(offset.max(0));
+        let items = list
+            .build()
+            .fetch_all(&self.reader)
             .await?
-            .try_get(0)?;
-        let items = sqlx::query(
-            "SELECT p.id, p.name, p.photo, (SELECT COUNT(*) FROM credits c WHERE c.person_id = p.id)
-             FROM people p WHERE p.name LIKE ? ESCAPE '\\' ORDER BY p.name_key LIMIT ? OFFSET ?",
-        )
-        .bind(&pattern)
-        .bind(limit.clamp(1, MAX_PAGE))
-        .bind(offset.max(0))
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(PersonSummary {
-                id: r.try_get(0)?,
-                name: r.try_get(1)?,
-                photo: public_photo(r.try_get(2)?),
-                credit_count: r.try_get(3)?,
+            .iter()
+            .map(|r| {
+                Ok(PersonSummary {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    photo: public_photo(r.try_get(0)?, r.try_get(2)?),
+                    credit_count: r.try_get(3)?,
+                })
             })
-        })
-        .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         Ok(Page { items, total })
     }
 
@@ -402,41 +404,67 @@ impl Store {
                 .await?
                 .ok_or_else(|| StoreError::NotFound(format!("person {id}")))?;
         let mut q = QueryBuilder::<Sqlite>::new(
-            "SELECT i.id, i.kind, i.title, COALESCE(i.year, s.year), i.air_date, c.role, c.character, s.id, s.title
+            "SELECT i.id, i.kind, i.title, COALESCE(i.year, s.year), i.air_date, c.role, c.character, s.id, s.title,
+                EXISTS (SELECT 1 FROM artwork a WHERE a.item_id = COALESCE(i.series_id, i.id) AND a.kind = 'poster'),
+                i.season_number, i.episode_number
              FROM credits c JOIN items i ON i.id = c.item_id
              LEFT JOIN items s ON s.id = i.series_id
              WHERE c.person_id = ",
         );
         q.push_bind(id);
         crate::profiles::push_access(&mut q, "i", access);
-        q.push(" ORDER BY c.role, COALESCE(i.air_date, printf('%04d', COALESCE(i.year, s.year, 9999))), i.sort_title");
+        // Newest first, undated last.
+        q.push(
+            " ORDER BY COALESCE(i.air_date, printf('%04d', COALESCE(i.year, s.year, 0))) DESC,
+              i.season_number, i.episode_number, i.sort_title",
+        );
         let credits = q.build().fetch_all(&self.reader).await?;
         let mut roles: Vec<RoleGroup> = Vec::new();
         for r in credits {
             let role: String = r.try_get(5)?;
+            let series_id: Option<i64> = r.try_get(7)?;
+            let item_id: i64 = r.try_get(0)?;
+            let has_poster: bool = r.try_get(9)?;
             let credit = PersonCreditView {
-                item_id: r.try_get(0)?,
+                item_id,
                 kind: r.try_get(1)?,
                 title: r.try_get(2)?,
                 year: r.try_get(3)?,
                 air_date: r.try_get(4)?,
                 role: role.clone(),
                 character: r.try_get(6)?,
-                series_id: r.try_get(7)?,
+                series_id,
                 series_title: r.try_get(8)?,
+                season_number: r.try_get(10)?,
+                episode_number: r.try_get(11)?,
+                poster: has_poster.then(|| artwork_url(series_id.unwrap_or(item_id), "poster")),
             };
-            match roles.last_mut() {
-                Some(g) if g.role == role => g.credits.push(credit),
-                _ => roles.push(RoleGroup {
+            match roles.iter_mut().find(|g| g.role == role) {
+                Some(g) => g.credits.push(credit),
+                None => roles.push(RoleGroup {
                     role,
                     credits: vec![credit],
                 }),
             }
         }
+        // What the person is known for first: the role with the most titles, then the usual
+        // order of credits.
+        let rank = |role: &str| {
+            marquee_catalog::sidecar::Role::ALL
+                .iter()
+                .position(|r| r.as_str() == role)
+                .unwrap_or(usize::MAX)
+        };
+        roles.sort_by(|a, b| {
+            titles_in(b)
+                .cmp(&titles_in(a))
+                .then_with(|| rank(&a.role).cmp(&rank(&b.role)))
+                .then_with(|| a.role.cmp(&b.role))
+        });
         Ok(PersonDetail {
             id: p.try_get(0)?,
             name: p.try_get(1)?,
-            photo: public_photo(p.try_get(2)?),
+            photo: public_photo(p.try_get(0)?, p.try_get(2)?),
             biography: p.try_get(3)?,
             birth_date: p.try_get(4)?,
             roles,
@@ -560,6 +588,29 @@ fn file_view(r: &SqliteRow) -> Result<Option<FileView>> {
         duration_ms: r.try_get(24)?,
         probe: probe.and_then(|p| serde_json::from_str(&p).ok()),
     }))
+}
+
+/// Distinct titles in a role group: a series' episodes count as the series.
+fn titles_in(g: &RoleGroup) -> usize {
+    g.credits
+        .iter()
+        .map(|c| c.series_id.unwrap_or(c.item_id))
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+}
+
+impl Store {
+    /// The local photo file of a person, if their photo is one. The caller checks it lies in a
+    /// media root.
+    pub async fn person_photo_path(&self, person_id: i64) -> Result<Option<PathBuf>> {
+        let photo: Option<String> = sqlx::query("SELECT photo FROM people WHERE id = ?")
+            .bind(person_id)
+            .fetch_optional(&self.reader)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("person {person_id}")))?
+            .try_get(0)?;
+        Ok(photo.filter(|p| p.starts_with('/')).map(PathBuf::from))
+    }
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.

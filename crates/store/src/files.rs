@@ -489,11 +489,16 @@ async fn write_item_metadata(
         .execute(&mut **tx)
         .await?;
     for r in &m.reviews {
+        // An administrator's edit or deletion of this review (same origin) wins over the file.
+        // (Numbered parameters throughout: sqlx cannot mix `?N` with plain `?`.)
+        let origin = crate::viewing::review_origin(&r.author, r.publication.as_deref());
         sqlx::query(
-            "INSERT INTO reviews (item_id, source, author, publication, date, score, score_text, body_markdown, url)
-             VALUES (?, 'sidecar', ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO reviews (item_id, source, origin, author, publication, date, score, score_text, body_markdown, url)
+             SELECT ?1, 'sidecar', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+             WHERE NOT EXISTS (SELECT 1 FROM reviews WHERE item_id = ?1 AND source = 'admin' AND origin = ?2)",
         )
         .bind(item_id)
+        .bind(&origin)
         .bind(&r.author)
         .bind(&r.publication)
         .bind(&r.date)

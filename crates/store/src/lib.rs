@@ -17,6 +17,7 @@ pub use profiles::{rating_level, Access, Profile, ProfileFields, RATINGS};
 pub mod extras;
 mod files;
 mod users;
+pub mod viewing;
 pub mod views;
 
 use std::path::Path;

@@ -97,7 +97,13 @@ pub struct ReviewView {
     pub score: Option<f64>,
     pub score_text: Option<String>,
     pub body_markdown: String,
+    /// The body rendered from Markdown and sanitised: safe to insert into a page as it is.
+    pub body_html: String,
+    /// A web address (http or https) for the full review.
     pub url: Option<String>,
+    /// `sidecar` (from the title's metadata files, rewritten by rescans) or `admin` (written or
+    /// edited by an administrator; rescans leave it).
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -235,6 +241,11 @@ pub struct PersonCreditView {
     /// For episodes: the series they belong to.
     pub series_id: Option<i64>,
     pub series_title: Option<String>,
+    /// For episodes.
+    pub season_number: Option<i64>,
+    pub episode_number: Option<i64>,
+    /// The poster of the title (an episode's series).
+    pub poster: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -245,7 +256,8 @@ pub struct PersonDetail {
     pub photo: Option<String>,
     pub biography: Option<String>,
     pub birth_date: Option<String>,
-    /// Credits grouped by role, each group ordered by date.
+    /// Credits grouped by role — the role with the most titles first — each group newest first
+    /// (undated last).
     pub roles: Vec<RoleGroup>,
 }
 

@@ -169,14 +169,19 @@ pub struct PeopleQuery {
     responses((status = 200, body = Page<PersonSummary>)))]
 pub async fn list_people(
     State(state): State<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     q: QueryResult<PeopleQuery>,
 ) -> ApiResult<Json<Page<PersonSummary>>> {
     let q = query(q)?;
     Ok(Json(
         state
             .store
-            .list_people(q.q.as_deref(), q.offset.unwrap_or(0), q.limit.unwrap_or(50))
+            .list_people(
+                q.q.as_deref(),
+                q.offset.unwrap_or(0),
+                q.limit.unwrap_or(50),
+                &user.access(),
+            )
             .await?,
     ))
 }

@@ -3,10 +3,12 @@
 pub mod admin;
 pub mod auth;
 pub mod catalog;
+pub mod editorial;
 pub mod extras;
 pub mod playback;
 pub mod profiles;
 pub mod transcode;
+pub mod viewer;
 
 use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
@@ -81,6 +83,8 @@ pub fn router() -> Router<AppState> {
             "/admin/playback-keys/rotate",
             post(admin::rotate_playback_key),
         )
+        .merge(viewer::router())
+        .merge(editorial::router())
 }
 
 /// `/stream/…`: signed URLs for players, readable from any origin.

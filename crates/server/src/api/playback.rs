@@ -295,6 +295,11 @@ pub struct PlaybackInfo {
     /// Chapters, skip markers (`intro`, `credits`) and the scrub-thumbnail track.
     #[serde(flatten)]
     pub extras: super::extras::PlaybackExtras,
+    /// Where this profile left off (0: from the start).
+    pub resume_ms: i64,
+    /// Up next: the episode to offer when this one ends (null after the last one and for
+    /// movies); see `GET /api/v1/items/{id}/next`.
+    pub next: Option<marquee_store::viewing::NextEpisode>,
 }
 
 /// Codecs that Chromium and Firefox decode through MSE (Debian's Chromium lacks HEVC and AC-3).
@@ -429,6 +434,17 @@ pub async fn playback_info(
         tracks,
         subtitles,
         extras,
+        resume_ms: state
+            .store
+            .progress_under(super::viewer::viewer_of(&user), item_id)
+            .await?
+            .iter()
+            .find(|p| p.item_id == item_id)
+            .map_or(0, |p| p.resume_ms),
+        next: state
+            .store
+            .next_episode(item_id, None, &user.access())
+            .await?,
     }))
 }
 
