@@ -221,6 +221,22 @@ test('watch: play an episode, skip its intro, seek, switch audio and subtitles, 
   assert.equal(cued.textTracks.find((t) => t.language === 'en')?.mode, 'hidden');
   await shoot(page, 'player-subtitles');
 
+  // Pause, reload: the player offers to resume where it stopped, and does.
+  const progressSaved = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/progress') && r.status() === 200, { timeout: 10_000 });
+  await page.$eval('#seek', (el) => { el.value = '12'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+  await waitForPlayer(page, 'the seek to 12 s lands', 10_000, (s) => s.currentTime >= 12 && s.currentTime < 14);
+  await page.click('#play');
+  const paused = await waitForPlayer(page, 'the Pause button pauses', 5_000, (s) => s.paused);
+  await progressSaved;
+  await page.reload({ waitUntil: 'load' });
+  await page.waitForSelector('#resume:not([hidden])', { timeout: 15_000 });
+  const offer = await page.textContent('#resume-play');
+  assert.match(offer, new RegExp(`Resume from 0:${String(Math.floor(paused.currentTime)).padStart(2, '0')}`), offer);
+  await shoot(page, 'player-resume');
+  await page.click('#resume-play');
+  const resumed = await waitForPlayer(page, 'playback resumes where it stopped', 30_000, (s) => !s.paused && s.currentTime > paused.currentTime);
+  assert.ok(resumed.currentTime < paused.currentTime + 5, `resumed at ${resumed.currentTime} s, stopped at ${paused.currentTime} s`);
+
   // To the end: the countdown card, then the next episode plays by itself.
   await page.evaluate(() => { const v = document.querySelector('video'); v.currentTime = v.duration - 1.5; });
   await page.waitForSelector('#up-next:not([hidden])', { timeout: 20_000 });
@@ -233,6 +249,11 @@ test('watch: play an episode, skip its intro, seek, switch audio and subtitles, 
   assert.equal(nextPlaying.path, episodes[1]);
   assert.ok(log.every((l) => !/page error/.test(l)), log.join('\n'));
 
+  // Home now starts with "Continue watching": Part Two, just started.
+  await page.goto(`${server.url}/`, { waitUntil: 'load' });
+  const cw = await page.waitForSelector('#rail-continue .card', { timeout: 15_000 });
+  assert.match(await cw.getAttribute('aria-label'), /The Defiant Ones.*Part Two/);
+  await shoot(page, 'home-continue');
 }));
 
 test('keyboard and remote: arrow keys and Enter reach a title and play it; focus is always visible', { timeout: 120_000 }, () => withDiagnostics(async () => {
@@ -248,14 +269,14 @@ test('keyboard and remote: arrow keys and Enter reach a title and play it; focus
     path.push(`${key}: ${f.what}`);
     assert.ok(f.ok, `after ${key}, focus is not visible: ${path.join(' | ')}`);
   }
-  // Down until a poster card of a row has focus, then Enter opens it.
-  for (let i = 0; i < 8; i++) {
-    if (await page.evaluate(() => document.activeElement?.classList.contains('card'))) break;
+  // Down until a poster card of a row has focus (past "Continue watching"), then Enter opens it.
+  const onPoster = () => page.evaluate(() => !!document.activeElement?.matches('.card:not(.card-wide)'));
+  for (let i = 0; i < 10; i++) {
+    if (await onPoster()) break;
     await page.keyboard.press('ArrowDown');
     await page.waitForTimeout(120);
   }
-  const label = await page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
-  assert.ok(label, 'no card reached with the arrow keys');
+  assert.ok(await onPoster(), 'no poster card reached with the arrow keys');
   await shoot(page, 'keyboard-home');
   await page.keyboard.press('Enter');
   await page.waitForURL((u) => /^\/(series|movies)\/\d+$/.test(u.pathname), { timeout: 10_000 });
