@@ -84,9 +84,15 @@ pad() {
     "$left" "$right" "$dur" "$out"
 }
 
-# clip OUT DURATION C0 C1 SEED KEY TITLE SUBTITLE LINE3
+# clip OUT DURATION C0 C1 SEED KEY TITLE SUBTITLE LINE3 [KEY2]
+# With KEY2, the clip has two audio tracks, English (KEY) and Spanish (KEY2, 32 kbit/s), so the
+# players' audio menus have something to switch between.
 clip() {
-  local out=$1 dur=$2 c0=$3 c1=$4 seed=$5 key=$6 title=$7 sub=$8 line3=$9
+  local out=$1 dur=$2 c0=$3 c1=$4 seed=$5 key=$6 title=$7 sub=$8 line3=$9 key2=${10:-}
+  local second=()
+  if [[ -n "$key2" ]]; then
+    second=(-f lavfi -i "$(pad "$dur" "$key2")")
+  fi
   local fade_out
   fade_out=$(awk "BEGIN{print $dur-1}")
   local vf
@@ -99,8 +105,12 @@ clip() {
   vf+=",drawtext=fontfile=$MONO:timecode='00\:00\:00\:00':timecode_rate=25:fontsize=15:fontcolor=white@0.85:x=w-text_w-14:y=14:box=1:boxcolor=black@0.35:boxborderw=5"
   vf+=",fade=t=in:st=0:d=1,fade=t=out:st=$fade_out:d=1,format=yuv420p"
   mkdir -p "$(dirname "$out")"
-  "${FF[@]}" -f lavfi -i "$vf" -f lavfi -i "$(pad "$dur" "$key")" -t "$dur" \
-    -map 0:v:0 -map 1:a:0 "${VIDEO[@]}" "${AUDIO[@]}" "${BITEXACT[@]}" \
+  local maps=(-map 0:v:0 -map 1:a:0)
+  if [[ -n "$key2" ]]; then
+    maps+=(-map 2:a:0 -b:a:1 32k -metadata:s:a:0 language=eng -metadata:s:a:1 language=spa)
+  fi
+  "${FF[@]}" -f lavfi -i "$vf" -f lavfi -i "$(pad "$dur" "$key")" "${second[@]}" -t "$dur" \
+    "${VIDEO[@]}" "${AUDIO[@]}" "${maps[@]}" "${BITEXACT[@]}" \
     -movflags +faststart "$out"
   echo "  $(realpath --relative-to="$ROOT" "$out")"
 }
@@ -155,8 +165,9 @@ key=(1 0.8909 1.1225 0.9439)
 for i in 0 1 2 3; do
   n=$((i + 1))
   base="$SEASON/The Defiant Ones - S01E0$n - Part ${part[$i]}"
+  # Part One also has a Spanish audio track (and English and Spanish sidecar subtitles).
   clip "$base.mp4" 30 "${colour0[$i]}" "${colour1[$i]}" $((20 + n)) "${key[$i]}" \
-    "THE DEFIANT ONES" "Part ${part[$i]}" "Season 1 - Episode $n"
+    "THE DEFIANT ONES" "Part ${part[$i]}" "Season 1 - Episode $n" "$([[ $n == 1 ]] && echo 1.4983)"
   still "$base-thumb.jpg" 640x360 "${colour0[$i]}" "${colour1[$i]}" $((20 + n)) \
     "$(txt "$BOLD" 40 'h*0.27' 'THE DEFIANT ONES')" \
     "$(rule 'ih*0.43')" \

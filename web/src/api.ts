@@ -17,7 +17,10 @@ export interface SearchHit {
   item_kind?: string | null; excerpt?: string | null; score: number;
 }
 export interface SearchResults { series: SearchHit[]; movies: SearchHit[]; episodes: SearchHit[]; people: SearchHit[]; reviews: SearchHit[] }
+/** Set when this viewer's plan does not let them play a title: why, and the plans that do. */
+export interface Locked { reason: string; plans: { id: number; name: string }[]; free_preview?: boolean }
 export interface TitleSummary {
+  locked?: Locked | null;
   id: number; kind: string; title: string; year?: number | null; synopsis?: string | null;
   content_rating?: string | null; runtime_minutes?: number | null; genres: string[];
   poster?: string | null; backdrop?: string | null; episode_count?: number | null; added_at: number;
@@ -28,16 +31,18 @@ export interface Review {
   score_text?: string | null; body_markdown: string; url?: string | null;
 }
 export interface Episode {
+  locked?: Locked | null;
   id: number; number: number; number_end?: number | null; title: string; synopsis?: string | null;
   air_date?: string | null; runtime_minutes?: number | null; duration_ms?: number | null; still?: string | null; available: boolean;
 }
 export interface Season { id: number; number: number; title: string; synopsis?: string | null; poster?: string | null; episodes: Episode[] }
 export interface ItemDetail {
+  locked?: Locked | null;
   id: number; kind: string; title: string; original_title?: string | null; synopsis?: string | null; tagline?: string | null;
   year?: number | null; air_date?: string | null; runtime_minutes?: number | null; content_rating?: string | null;
   parent_id?: number | null; series_id?: number | null; season_number?: number | null; episode_number?: number | null;
   genres: string[]; tags: string[]; studios: string[]; credits: Credit[]; reviews: Review[];
-  artwork: { kind: string; url: string }[];
+  artwork: { kind: string; url: string; blurhash?: string | null; width?: number | null; height?: number | null }[];
   file?: { duration_ms?: number | null; status?: string; probe?: Probe | null } | null;
   seasons: Season[]; extras: { id: number; kind: string; title: string }[];
 }
@@ -54,12 +59,45 @@ export interface ScanProgress { running: boolean; phase: string; found: number; 
 export interface ScanSummary { added: number; updated: number; moved: number; removed: number; unchanged: number; failed: { path: string; reason: string }[]; elapsed_ms?: number }
 export interface ScanStatus { progress: ScanProgress; recent: { started_at: number; finished_at?: number | null; summary?: ScanSummary | null }[] }
 export interface Failure { id?: number; path: string; error: string; updated_at?: number }
+export interface NextEpisode {
+  id: number; title: string; series_id: number; series_title: string; season_number: number; episode_number: number;
+  duration_ms?: number | null; still?: string | null;
+}
 export interface Playback {
   hls?: string | null; dash?: string | null; direct?: string | null; duration_ms?: number | null;
   tracks?: { id: number | string; kind: string; codec?: string; language?: string | null; name?: string | null; browser_playable?: boolean; delivery?: "direct" | "remux" | "transcode" | "unavailable"; rendition?: string; reason?: string }[];
-  subtitles?: { language?: string | null; label?: string | null; url: string }[];
+  subtitles?: { language?: string | null; label?: string | null; url?: string | null; note?: string | null }[];
   /** The playback session these links belong to (concurrent stream limits). */
   stream_id?: number; heartbeat_secs?: number;
+  /** Where this profile left off (servers with viewing history). */
+  resume_ms?: number;
+  /** The episode to offer at the end; null after the last one; absent on servers without it. */
+  next?: NextEpisode | null;
+  chapters?: { start_ms: number; end_ms?: number | null; title?: string | null }[];
+  /** "Skip intro" from start_ms, seeking to end_ms. */
+  intro?: { start_ms: number; end_ms: number } | null;
+  /** Where the end credits start: time to offer the next episode. */
+  credits?: { start_ms: number } | null;
+  /** A WebVTT track of scrub thumbnails (cues name sprite regions, relative to the track). */
+  thumbnails?: string | null;
+}
+export interface ProgressState {
+  item_id: number; position_ms: number; duration_ms?: number | null; resume_ms: number; completed: boolean; watched: boolean; play_count: number; played_at?: number | null;
+}
+export interface ContinueItem {
+  item_id: number; kind: string; title: string; reason: string; resume_ms: number; duration_ms?: number | null; last_played_at: number;
+  series_id?: number | null; series_title?: string | null; season_number?: number | null; episode_number?: number | null;
+  image?: string | null; poster?: string | null;
+}
+export interface SavedTitle { id: number; kind: string; title: string; year?: number | null; poster?: string | null; thumb?: number; at: number }
+export interface ViewerItemState { item_id: number; in_my_list: boolean; thumb?: number | null; progress: ProgressState[] }
+export interface PlanInfo { id: number; name: string; description?: string | null; all_titles: boolean; max_height?: number | null; max_streams?: number | null; downloads: boolean }
+export interface Entitlement {
+  standing: "admin" | "open" | "active" | "trialing" | "grace" | "free_only" | string;
+  lapse?: string | null;
+  plan?: PlanInfo | null;
+  subscription?: { plan: { id: number; name: string }; source: string; status: string; started_at: number; expires_at?: number | null; grace_until?: number | null; cancel_at_period_end: boolean } | null;
+  max_streams?: number | null; max_height?: number | null; downloads: boolean;
 }
 export interface ActiveStream { id: number; item_id: number; title: string; device?: string | null; profile_id?: number | null; started_at: number; last_seen: number }
 export interface ListParams { q?: string; genre?: string; year?: number; sort?: "title" | "year" | "added"; order?: "asc" | "desc"; offset?: number; limit?: number }
@@ -148,6 +186,20 @@ function qs(p: Record<string, unknown>): string {
   return s ? `?${s}` : "";
 }
 
+/**
+ * Where the player is. `keepalive` lets the report outlive the page (reload, tab closed); such a
+ * request cannot be awaited for its answer, so it resolves with nothing.
+ */
+export async function reportProgress(item_id: number, position_ms: number, duration_ms: number | null, keepalive = false): Promise<ProgressState | null> {
+  const body = JSON.stringify({ item_id, position_ms: Math.max(0, Math.round(position_ms)), duration_ms: duration_ms && duration_ms > 0 ? Math.round(duration_ms) : undefined });
+  const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+  const csrf = csrfToken();
+  if (csrf) headers["x-csrf-token"] = csrf;
+  const res = await fetch("/api/v1/me/progress", { method: "POST", headers, body, keepalive, credentials: "same-origin" });
+  if (!res.ok) throw new ApiError(res.status, `progress report answered ${res.status}`);
+  return keepalive ? null : ((await res.json()) as ProgressState);
+}
+
 export const api = {
   login: (username: string, password: string) =>
     request<LoginResponse>("POST", "/api/v1/auth/login", { username, password, cookie: true, device: browserName() }),
@@ -178,6 +230,18 @@ export const api = {
   streams: (s?: AbortSignal) => get<ActiveStream[]>("/api/v1/me/streams", s),
   streamHeartbeat: (id: number) => request<ActiveStream>("POST", `/api/v1/me/streams/${id}/heartbeat`, {}),
   stopStream: (id: number) => request<void>("DELETE", `/api/v1/me/streams/${id}`),
+  subscription: (s?: AbortSignal) => get<Entitlement>("/api/v1/me/subscription", s),
+  viewer: {
+    continueWatching: (limit: number, s?: AbortSignal) => get<ContinueItem[]>(`/api/v1/me/continue-watching${qs({ limit })}`, s),
+    list: (s?: AbortSignal) => get<SavedTitle[]>("/api/v1/me/list", s),
+    addToList: (id: number) => request<unknown>("PUT", `/api/v1/me/list/${id}`),
+    removeFromList: (id: number) => request<unknown>("DELETE", `/api/v1/me/list/${id}`),
+    item: (id: number, s?: AbortSignal) => get<ViewerItemState>(`/api/v1/me/items/${id}`, s),
+    rate: (id: number, thumb: "up" | "down") => request<unknown>("PUT", `/api/v1/me/ratings/${id}`, { thumb }),
+    unrate: (id: number) => request<unknown>("DELETE", `/api/v1/me/ratings/${id}`),
+    similar: (id: number, limit: number, s?: AbortSignal) => get<SavedTitle[]>(`/api/v1/items/${id}/similar${qs({ limit })}`, s),
+  },
+  health: (s?: AbortSignal) => get<{ status: string; version: string }>("/healthz", s),
   admin: {
     libraries: (s?: AbortSignal) => get<Library[]>("/api/v1/admin/libraries", s),
     scan: (s?: AbortSignal) => get<ScanStatus>("/api/v1/admin/scan", s),

@@ -15,6 +15,9 @@ export function h<K extends keyof HTMLElementTagNameMap>(
       if (v == null || v === false) continue;
       if (k.startsWith("on") && typeof v === "function") {
         el.addEventListener(k.slice(2).toLowerCase(), v as EventListener);
+      } else if (k === "style") {
+        // Through the CSSOM: the page's CSP (style-src 'self') refuses style="" attributes.
+        el.style.cssText = String(v);
       } else if (k === "dataset") {
         Object.assign(el.dataset, v);
       } else if (v === true) {

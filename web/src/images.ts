@@ -1,3 +1,5 @@
+import { decode } from "blurhash";
+
 // Artwork needs the bearer header, so images are fetched and shown through blob: URLs.
 // Images load when they come near the viewport (IntersectionObserver), at most
 // MAX_PARALLEL at a time, nearest-first; every image sits in a fixed-ratio box with a
@@ -121,4 +123,30 @@ export function lazyImage(url: string | null | undefined, alt: string, eager = f
     observer.observe(img);
   }
   return img;
+}
+
+const placeholders = new Map<string, string>();
+
+/**
+ * A data: URL of the blurhash painted at 32×32 (the browser scales it up smoothly), to show in
+ * an artwork box until the image arrives; null when the hash is malformed.
+ */
+export function blurhashUrl(hash: string): string | null {
+  const hit = placeholders.get(hash);
+  if (hit) return hit;
+  try {
+    const size = 32;
+    const pixels = decode(hash, size, size);
+    const canvas = document.createElement("canvas");
+    canvas.width = size;
+    canvas.height = size;
+    const ctx = canvas.getContext("2d");
+    if (!ctx) return null;
+    ctx.putImageData(new ImageData(new Uint8ClampedArray(pixels), size, size), 0, 0);
+    const url = canvas.toDataURL();
+    placeholders.set(hash, url);
+    return url;
+  } catch {
+    return null; // not a valid blurhash: the plain placeholder colour stays
+  }
 }

@@ -39,6 +39,11 @@ function best(from: DOMRect, dir: Dir, scope: ParentNode, current: Element | nul
 
 export function installSpatialNavigation() {
   document.addEventListener("keydown", (e) => {
+    const el = document.activeElement;
+    if (e.key === "Enter" && el instanceof HTMLSelectElement && !e.defaultPrevented) {
+      try { el.showPicker(); e.preventDefault(); } catch { /* older browsers open it themselves */ }
+      return;
+    }
     const dir = KEYS[e.key];
     if (!dir || e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
     if (document.body.hasAttribute("data-no-spatial")) return;
@@ -46,14 +51,19 @@ export function installSpatialNavigation() {
     if (active && active !== document.body) {
       const tag = active.tagName;
       const type = (active as HTMLInputElement).type;
-      if (tag === "TEXTAREA" || tag === "SELECT") return;
+      // A closed <select> would change its value with the arrows and trap a remote (which has
+      // no Tab key): arrows move on, Enter opens its list (where the arrows are its own again).
+      if (tag === "TEXTAREA") return;
       if (tag === "INPUT" && !["checkbox", "radio", "button", "submit"].includes(type)) {
         // In a text field only Up/Down leave it.
         if (dir === "left" || dir === "right") return;
       }
       if (active.closest("[data-arrows='self']")) return; // widgets with their own arrow keys
     }
-    const from = active && active !== document.body ? active.getBoundingClientRect() : new DOMRect(0, 0, 0, 0);
+    // From nothing (or from a page container focused for screen readers, such as <main>),
+    // start at the top-left corner of the screen — or at the bottom for Up.
+    const fromNothing = !active || active === document.body || active.tabIndex < 0;
+    const from = fromNothing ? new DOMRect(0, dir === "up" ? innerHeight : 0, 0, 0) : active.getBoundingClientRect();
     const target = best(from, dir, document, active);
     if (target) {
       e.preventDefault();

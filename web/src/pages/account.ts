@@ -78,10 +78,39 @@ export function accountPage(main: HTMLElement, ctx: PageContext) {
     navigate("/login", { replace: true });
   });
 
+  // The plan, on servers that have plans: what it is, where it stands and what it allows.
+  const plan = h("section", { class: "card-panel", "aria-labelledby": "plan-h", id: "plan", hidden: true });
+  api.subscription(ctx.signal).then((e) => {
+    const standing: Record<string, string> = {
+      admin: "Administrator: every title", open: "Every title (this server has no plans)", active: "Active",
+      trialing: "Trial", grace: "Payment failed: access continues for now", free_only: "Free titles only",
+    };
+    const limits = [
+      e.max_height ? `up to ${e.max_height}p` : null,
+      e.max_streams ? `${e.max_streams} stream${e.max_streams === 1 ? "" : "s"} at a time` : null,
+      e.downloads ? "downloads" : null,
+    ].filter(Boolean).join(" · ");
+    const sub = e.subscription;
+    const until = sub?.grace_until ?? sub?.expires_at ?? null;
+    plan.replaceChildren(
+      h("h2", { id: "plan-h" }, "Plan"),
+      h("dl", { class: "facts" },
+        h("dt", null, "Plan"), h("dd", { id: "plan-name" }, e.plan?.name ?? sub?.plan.name ?? "None"),
+        h("dt", null, "Status"), h("dd", { id: "plan-standing" }, standing[e.standing] ?? e.standing),
+        e.lapse ? [h("dt", null, "Why"), h("dd", null, e.lapse.replace(/_/g, " "))] : null,
+        limits ? [h("dt", null, "Includes"), h("dd", null, limits)] : null,
+        until ? [h("dt", null, sub?.cancel_at_period_end ? "Ends" : sub?.grace_until ? "Grace until" : "Renews or ends"), h("dd", null, new Date(until * 1000).toLocaleDateString())] : null,
+      ),
+      e.plan?.description ? h("p", { class: "hint" }, e.plan.description) : "",
+    );
+    plan.hidden = false;
+  }).catch(() => { /* a server without plans */ });
+
   main.append(h("div", { class: "page narrow" },
     h("h1", null, "Account"),
     h("section", { class: "card-panel", "aria-label": "Signed in as" }, who,
       h("div", { class: "actions" }, h("a", { class: "btn", href: "/profiles", id: "switch-profile" }, "Switch profile"), signOut)),
+    plan,
     h("section", { class: "card-panel", "aria-labelledby": "dev-h" },
       h("h2", { id: "dev-h" }, "Your devices"), devices, devMsg, h("div", { class: "actions" }, everywhere)),
     form,

@@ -16,7 +16,29 @@ export async function adminPage(main: HTMLElement, ctx: PageContext) {
   const scan = h("section", { class: "card-panel", "aria-labelledby": "scan-h" });
   const fails = h("section", { class: "card-panel", "aria-labelledby": "fails-h" }, h("h2", { id: "fails-h" }, "Files that failed"));
   const users = h("section", { class: "card-panel", "aria-labelledby": "users-h" }, h("h2", { id: "users-h" }, "Users"));
-  page.append(h("div", { class: "admin-grid" }, scan, libs), fails, users);
+  const health = h("section", { class: "card-panel", "aria-labelledby": "health-h" }, h("h2", { id: "health-h" }, "Server"));
+  page.append(h("div", { class: "admin-grid" }, scan, libs), h("div", { class: "admin-grid" }, health, fails), users);
+
+  // Server health: /healthz, and how long it takes to answer from here.
+  const healthFacts = h("dl", { class: "facts", id: "health" });
+  health.append(healthFacts);
+  async function loadHealth() {
+    const t0 = performance.now();
+    try {
+      const hz = await api.health(signal);
+      const ms = Math.round(performance.now() - t0);
+      healthFacts.replaceChildren(
+        h("dt", null, "Status"), h("dd", null, h("span", { class: hz.status === "ok" ? "status-ok" : "status-bad" }, hz.status === "ok" ? "Healthy" : hz.status)),
+        h("dt", null, "Version"), h("dd", null, hz.version),
+        h("dt", null, "Answers in"), h("dd", null, `${ms} ms`),
+      );
+    } catch (e) {
+      if (!signal.aborted) healthFacts.replaceChildren(h("dt", null, "Status"), h("dd", null, h("span", { class: "status-bad" }, e instanceof Error ? e.message : "unreachable")));
+    }
+  }
+  void loadHealth();
+  const healthTimer = window.setInterval(() => void loadHealth(), 30_000);
+  ctx.onLeave(() => clearInterval(healthTimer));
 
   const err = (box: HTMLElement, e: unknown) => { if (!signal.aborted) box.append(notice(e instanceof Error ? e.message : String(e), "error")); };
 
@@ -72,12 +94,13 @@ export async function adminPage(main: HTMLElement, ctx: PageContext) {
     }
     const last = s.recent.slice(0, 5);
     recent.replaceChildren(last.length ? h("div", { class: "table-wrap" }, h("table", { "aria-label": "Recent scans" },
-      h("thead", null, h("tr", null, ...["Finished", "Added", "Updated", "Moved", "Removed", "Unchanged", "Failed"].map((t, i) => h("th", { scope: "col", class: i ? "num" : "" }, t)))),
+      // Moved and Unchanged (columns 3 and 5) make way on phones.
+      h("thead", null, h("tr", null, ...["Finished", "Added", "Updated", "Moved", "Removed", "Unchanged", "Failed"].map((t, i) => h("th", { scope: "col", class: `${i ? "num" : ""}${i === 3 || i === 5 ? " minor" : ""}` }, t)))),
       h("tbody", null, last.map((r) => {
         const sm = r.summary;
         return h("tr", null,
           h("td", null, r.finished_at ? formatUnix(r.finished_at) : "running"),
-          ...[sm?.added, sm?.updated, sm?.moved, sm?.removed, sm?.unchanged, sm?.failed?.length].map((n) => h("td", { class: "num" }, n == null ? "—" : n.toLocaleString())),
+          ...[sm?.added, sm?.updated, sm?.moved, sm?.removed, sm?.unchanged, sm?.failed?.length].map((n, i) => h("td", { class: `num${i === 2 || i === 4 ? " minor" : ""}` }, n == null ? "—" : n.toLocaleString())),
         );
       })),
     )) : h("p", { class: "muted" }, "No scans yet."));
@@ -91,7 +114,7 @@ export async function adminPage(main: HTMLElement, ctx: PageContext) {
       renderScan(s);
       if (wasRunning && !s.progress.running) { void loadLibraries().catch(() => {}); void loadFailures().catch(() => {}); }
       wasRunning = s.progress.running;
-      if (s.progress.running) timer = window.setTimeout(poll, 1000);
+      if (s.progress.running) timer = window.setTimeout(poll, 500);
       else timer = window.setTimeout(poll, 15000);
     } catch (e) {
       if (!signal.aborted) { scanMsg.textContent = e instanceof Error ? e.message : String(e); timer = window.setTimeout(poll, 5000); }

@@ -1,6 +1,6 @@
-import { api, type Credit, type Episode, type ItemDetail, type Season } from "../api";
-import { formatDate, formatDuration, formatMinutes, h, roleLabel, roleRank } from "../dom";
-import { art, chips, icons, metaLine, spinner } from "../components";
+import { api, type Credit, type Episode, type ItemDetail, type ProgressState, type Season, type ViewerItemState } from "../api";
+import { clock, formatDate, formatDuration, formatMinutes, h, roleLabel, roleRank } from "../dom";
+import { art, chips, fillRail, icons, lockedText, metaLine, rail, skeletonCards, spinner } from "../components";
 import { renderMarkdown } from "../markdown";
 import { navigate, setQuery, type PageContext } from "../router";
 
@@ -8,7 +8,10 @@ export async function titlePage(main: HTMLElement, ctx: PageContext, kind: "seri
   const id = Number(ctx.params.id);
   if (!Number.isInteger(id)) throw new Error("That is not a valid address.");
   main.append(spinner());
+  // This profile's state (progress, My List, thumb) comes with the item; older servers have none.
+  const viewer = api.viewer.item(id, ctx.signal).catch(() => null);
   const item = await (kind === "series" ? api.series(id, ctx.signal) : kind === "movies" ? api.movie(id, ctx.signal) : api.item(id, ctx.signal));
+  const state = await viewer;
   if (ctx.signal.aborted) return;
   // /items/{id} of a series or a movie: use its canonical address.
   if (kind === "items" && (item.kind === "series" || item.kind === "movie")) {
@@ -16,21 +19,93 @@ export async function titlePage(main: HTMLElement, ctx: PageContext, kind: "seri
     return;
   }
   document.title = `${item.title} · Marquee`;
-  main.replaceChildren(renderTitle(item, ctx));
+  main.replaceChildren(renderTitle(item, ctx, state));
+  if (item.kind === "series" || item.kind === "movie") moreLikeThis(main.querySelector(".title-body")!, item, ctx);
+}
+
+/** "More like this" under the title (from servers that suggest titles). */
+function moreLikeThis(body: Element, item: ItemDetail, ctx: PageContext) {
+  const { section, track } = rail("More like this", { id: "rail-similar" });
+  section.classList.add("block", "similar");
+  track.append(...skeletonCards(6));
+  body.append(section);
+  api.viewer.similar(item.id, 24, ctx.signal).then((items) => {
+    if (!items.length) { section.remove(); return; }
+    fillRail(track, items.map((t) => ({ id: t.id, kind: t.kind, title: t.title, year: t.year ?? null, poster: t.poster ?? null, genres: [], added_at: t.at ?? 0 })));
+  }).catch(() => section.remove());
+}
+
+/** Progress of each episode (or of the item itself) by item id. */
+function progressById(state: ViewerItemState | null): Map<number, ProgressState> {
+  return new Map((state?.progress ?? []).map((p) => [p.item_id, p]));
+}
+
+/** The episode to offer: the one in progress most recently, else the first not watched, else the first. */
+function episodeToPlay(item: ItemDetail, progress: Map<number, ProgressState>): { ep: Episode; season: Season; resume: number } | null {
+  const all = [...item.seasons].sort((a, b) => (a.number || 999) - (b.number || 999))
+    .flatMap((season) => season.episodes.filter((ep) => ep.available && !ep.locked).map((ep) => ({ ep, season, p: progress.get(ep.id) })));
+  const started = all.filter((x) => x.p && x.p.resume_ms > 0 && !x.p.completed);
+  if (started.length) {
+    const x = started.reduce((a, b) => ((b.p?.played_at ?? 0) > (a.p?.played_at ?? 0) ? b : a));
+    return { ep: x.ep, season: x.season, resume: x.p!.resume_ms };
+  }
+  const lastWatched = all.map((x, i) => (x.p?.watched ? i : -1)).reduce((a, b) => Math.max(a, b), -1);
+  const x = all[lastWatched + 1] ?? all[0];
+  return x ? { ep: x.ep, season: x.season, resume: 0 } : null;
+}
+
+/** "My List" toggle and thumbs, for a series or a movie. */
+function viewerActions(item: ItemDetail, state: ViewerItemState): HTMLElement[] {
+  let inList = state.in_my_list;
+  let thumb = state.thumb ?? 0;
+  const listBtn = h("button", { class: "btn", type: "button", id: "my-list-btn", "aria-pressed": String(inList) });
+  const drawList = () => {
+    listBtn.replaceChildren(inList ? icons.check() : icons.plus(), "My List");
+    listBtn.setAttribute("aria-pressed", String(inList));
+    listBtn.setAttribute("aria-label", inList ? `Remove ${item.title} from My List` : `Add ${item.title} to My List`);
+  };
+  listBtn.addEventListener("click", async () => {
+    listBtn.disabled = true;
+    try {
+      if (inList) await api.viewer.removeFromList(item.id); else await api.viewer.addToList(item.id);
+      inList = !inList;
+      drawList();
+    } catch { /* the button keeps its state */ } finally { listBtn.disabled = false; }
+  });
+  drawList();
+  const up = h("button", { class: "btn btn-icon", type: "button", id: "thumb-up", "aria-label": "I like this" }, icons.thumbUp());
+  const down = h("button", { class: "btn btn-icon", type: "button", id: "thumb-down", "aria-label": "Not for me" }, icons.thumbDown());
+  const drawThumbs = () => { up.setAttribute("aria-pressed", String(thumb === 1)); down.setAttribute("aria-pressed", String(thumb === -1)); };
+  const rate = async (value: 1 | -1) => {
+    try {
+      if (thumb === value) { await api.viewer.unrate(item.id); thumb = 0; }
+      else { await api.viewer.rate(item.id, value === 1 ? "up" : "down"); thumb = value; }
+      drawThumbs();
+    } catch { /* unchanged */ }
+  };
+  up.addEventListener("click", () => void rate(1));
+  down.addEventListener("click", () => void rate(-1));
+  drawThumbs();
+  return [listBtn, up, down];
 }
 
 function artUrl(item: ItemDetail, k: string): string | null {
   return item.artwork.find((a) => a.kind === k)?.url ?? null;
 }
 
+function artHash(item: ItemDetail, url: string | null): string | null {
+  return url ? item.artwork.find((a) => a.url === url)?.blurhash ?? null : null;
+}
+
 function firstPlayable(item: ItemDetail): { ep: Episode; season: Season } | null {
   for (const s of [...item.seasons].sort((a, b) => (a.number || 999) - (b.number || 999))) {
-    for (const ep of s.episodes) if (ep.available) return { ep, season: s };
+    for (const ep of s.episodes) if (ep.available && !ep.locked) return { ep, season: s };
   }
   return null;
 }
 
-function renderTitle(item: ItemDetail, ctx: PageContext): HTMLElement {
+function renderTitle(item: ItemDetail, ctx: PageContext, state: ViewerItemState | null): HTMLElement {
+  const progress = progressById(state);
   const isSeries = item.kind === "series";
   const backdrop = artUrl(item, "backdrop") ?? artUrl(item, "thumb");
   const poster = artUrl(item, "poster");
@@ -38,15 +113,20 @@ function renderTitle(item: ItemDetail, ctx: PageContext): HTMLElement {
   const duration = item.file?.duration_ms ? formatDuration(item.file.duration_ms) : formatMinutes(item.runtime_minutes);
 
   const actions = h("div", { class: "actions" });
-  if (isSeries) {
-    const first = firstPlayable(item);
-    if (first) {
-      const label = first.season.number ? `Play S${first.season.number} E${first.ep.number}` : `Play episode ${first.ep.number}`;
-      actions.append(h("a", { class: "btn btn-primary", href: `/watch/${first.ep.id}`, "aria-label": `${label}: ${first.ep.title}` }, icons.play(), label));
+  if (item.locked && !item.locked.free_preview) {
+    actions.append(h("p", { class: "locked-note", id: "locked-note" }, icons.lock(), `${item.locked.reason}${item.locked.plans.length ? ` — ${lockedText(item.locked).replace(/^locked: in /, "included in ")}` : ""}.`));
+  } else if (isSeries) {
+    const pick = state ? episodeToPlay(item, progress) : firstPlayable(item) && { ...firstPlayable(item)!, resume: 0 };
+    if (pick) {
+      const where = pick.season.number ? `S${pick.season.number} E${pick.ep.number}` : `episode ${pick.ep.number}`;
+      const label = `${pick.resume > 0 ? "Resume" : "Play"} ${where}`;
+      actions.append(h("a", { class: "btn btn-primary", href: `/watch/${pick.ep.id}`, "aria-label": `${label}: ${pick.ep.title}` }, icons.play(), label));
     }
   } else if (item.file) {
-    actions.append(h("a", { class: "btn btn-primary", href: `/watch/${item.id}`, "aria-label": `Play ${item.title}` }, icons.play(), "Play"));
+    const resume = progress.get(item.id)?.resume_ms ?? 0;
+    actions.append(h("a", { class: "btn btn-primary", href: `/watch/${item.id}`, "aria-label": `${resume > 0 ? `Resume ${item.title} from ${clock(resume / 1000)}` : `Play ${item.title}`}` }, icons.play(), resume > 0 ? `Resume from ${clock(resume / 1000)}` : "Play"));
   }
+  if (state && (isSeries || item.kind === "movie")) actions.append(...viewerActions(item, state));
   if (item.kind === "episode" && item.series_id) {
     actions.append(h("a", { class: "btn", href: `/series/${item.series_id}` }, "Go to series"));
   }
@@ -59,7 +139,7 @@ function renderTitle(item: ItemDetail, ctx: PageContext): HTMLElement {
   ]);
 
   const sections: (HTMLElement | null)[] = [];
-  if (isSeries && item.seasons.length) sections.push(seasonsSection(item, ctx));
+  if (isSeries && item.seasons.length) sections.push(seasonsSection(item, ctx, progress));
   if (item.extras.length) {
     sections.push(h("section", { class: "block", "aria-labelledby": "extras-h" },
       h("h2", { id: "extras-h" }, "Extras"),
@@ -73,9 +153,9 @@ function renderTitle(item: ItemDetail, ctx: PageContext): HTMLElement {
   if (details) sections.push(details);
 
   return h("article", { class: "title-page" },
-    h("div", { class: "backdrop-wrap" }, art(backdrop ?? poster, "", backdrop ? "backdrop" : "backdrop from-poster", true), h("div", { class: "backdrop-shade" })),
+    h("div", { class: "backdrop-wrap" }, art(backdrop ?? poster, "", backdrop ? "backdrop" : "backdrop from-poster", true, backdrop ? artHash(item, backdrop) : null), h("div", { class: "backdrop-shade" })),
     h("div", { class: "title-head" },
-      art(poster, item.title, "poster title-poster", true),
+      art(poster, item.title, "poster title-poster", true, artHash(item, poster)),
       h("div", { class: "title-info" },
         h("div", { class: "title-top" },
           item.kind === "episode" || item.kind === "extra" ? h("p", { class: "eyebrow" }, item.kind === "episode" ? `Season ${item.season_number ?? "?"} · Episode ${item.episode_number ?? "?"}` : "Extra") : null,
@@ -95,7 +175,7 @@ function renderTitle(item: ItemDetail, ctx: PageContext): HTMLElement {
   );
 }
 
-function seasonsSection(item: ItemDetail, ctx: PageContext): HTMLElement {
+function seasonsSection(item: ItemDetail, ctx: PageContext, progress: Map<number, ProgressState>): HTMLElement {
   const seasons = [...item.seasons].sort((a, b) => (a.number || 999) - (b.number || 999));
   const wanted = Number(ctx.query.get("season"));
   let current = seasons.find((s) => s.number === wanted) ?? seasons.find((s) => s.number > 0) ?? seasons[0];
@@ -112,7 +192,7 @@ function seasonsSection(item: ItemDetail, ctx: PageContext): HTMLElement {
       if (on && focus) b.focus();
     }
     list.setAttribute("aria-label", seasonName(s));
-    list.replaceChildren(...s.episodes.map((ep) => episodeRow(ep, s)));
+    list.replaceChildren(...s.episodes.map((ep) => episodeRow(ep, s, progress.get(ep.id))));
     const p = new URLSearchParams(location.search);
     if (seasons.length > 1) { p.set("season", String(s.number)); setQuery(p); }
   };
@@ -137,22 +217,26 @@ function seasonsSection(item: ItemDetail, ctx: PageContext): HTMLElement {
   );
 }
 
-function episodeRow(ep: Episode, s: Season): HTMLElement {
+function episodeRow(ep: Episode, s: Season, p: ProgressState | undefined): HTMLElement {
   const num = ep.number_end && ep.number_end !== ep.number ? `${ep.number}–${ep.number_end}` : String(ep.number);
   const dur = ep.duration_ms ? formatDuration(ep.duration_ms) : formatMinutes(ep.runtime_minutes);
   const label = `${s.number ? `Season ${s.number}, ` : ""}episode ${num}: ${ep.title}`;
   const still = art(ep.still, "", "still");
+  const dur_ms = p?.duration_ms ?? ep.duration_ms ?? null;
+  const pct = p ? (p.watched && p.resume_ms === 0 ? 100 : dur_ms ? Math.min(100, (p.resume_ms / dur_ms) * 100) : 0) : 0;
+  const state = p?.watched ? "Watched" : p && p.resume_ms > 0 ? `${clock(p.resume_ms / 1000)} watched` : null;
   const body = [
-    h("div", { class: "ep-still" }, still, ep.available ? h("span", { class: "ep-play", "aria-hidden": "true" }, icons.play()) : null),
+    h("div", { class: "ep-still" }, still, ep.available ? h("span", { class: "ep-play", "aria-hidden": "true" }, icons.play()) : null,
+      pct > 0 ? h("span", { class: "progress", "aria-hidden": "true" }, h("span", { style: `width: ${pct.toFixed(1)}%` })) : null),
     h("div", { class: "ep-text" },
       h("h3", { class: "ep-title" }, h("span", { class: "ep-num" }, `${num}.`), " ", ep.title),
-      h("p", { class: "ep-meta" }, metaLine([dur, ep.air_date ? formatDate(ep.air_date) : null, ep.available ? null : "Not available"])),
+      h("p", { class: "ep-meta" }, metaLine([dur, ep.air_date ? formatDate(ep.air_date) : null, state, ep.available ? null : "Not available", ep.locked ? lockedText(ep.locked).replace(/^l/, "L") : null])),
       ep.synopsis ? h("p", { class: "ep-synopsis" }, ep.synopsis) : null,
     ),
   ];
-  return h("li", null, ep.available
-    ? h("a", { class: "episode", href: `/watch/${ep.id}`, "aria-label": `Play ${label}${dur ? `, ${dur}` : ""}` }, body)
-    : h("div", { class: "episode unavailable", "aria-label": `${label}, not available` }, body));
+  return h("li", null, ep.available && !ep.locked
+    ? h("a", { class: "episode", href: `/watch/${ep.id}`, "aria-label": `Play ${label}${dur ? `, ${dur}` : ""}${state ? `, ${state}` : ""}` }, body)
+    : h("div", { class: "episode unavailable", "aria-label": `${label}, ${ep.locked ? lockedText(ep.locked) : "not available"}` }, body));
 }
 
 function reviewsSection(item: ItemDetail): HTMLElement {
