@@ -159,27 +159,6 @@ impl Store {
         })
     }
 
-    /// Which of `ids` exist and `access` may see: the batch form of
-    /// [`item_visible`](Store::item_visible), for filtering search candidates.
-    pub async fn visible_items(&self, ids: &[i64], access: &Access) -> Result<HashSet<i64>> {
-        if ids.is_empty() {
-            return Ok(HashSet::new());
-        }
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT i.id FROM items i WHERE i.id IN (");
-        let mut list = q.separated(", ");
-        for id in ids {
-            list.push_bind(*id);
-        }
-        q.push(")");
-        crate::profiles::push_access(&mut q, "i", access);
-        q.build()
-            .fetch_all(&self.reader)
-            .await?
-            .iter()
-            .map(|r| Ok(r.try_get(0)?))
-            .collect()
-    }
-
     /// Which of the people `ids` have a credit on something `access` may see (a person known
     /// only from titles hidden from a kids profile is hidden too).
     pub async fn people_with_visible_credits(
