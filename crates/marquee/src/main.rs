@@ -28,6 +28,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start-up, so the size of the `serve` variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Print what each path's name says (one JSON object per line). Reads no file.
@@ -64,6 +66,7 @@ enum Command {
         no_watch: bool,
         #[command(flatten)]
         accounts: config::AccountArgs,
+        #[command(flatten)]
         plans: config::PlansArgs,
         /// Percentage of a title's duration past which it counts as watched (1–100).
         #[arg(long, env = "MARQUEE_WATCHED_THRESHOLD", default_value_t = 90.0,

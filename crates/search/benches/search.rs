@@ -241,7 +241,7 @@ async fn build_store(store: &Store, root: &std::path::Path, items: usize) -> Cat
     };
     let mut files = Vec::new();
     let mut n = 0u64;
-    let mut file = |placement: Placement, n: &mut u64| {
+    let file = |placement: Placement, n: &mut u64| {
         *n += 1;
         ScannedFile {
             existing_id: None,
@@ -387,7 +387,10 @@ fn queries(rng: &mut StdRng, c: &Catalog, count: usize) -> Vec<String> {
             }
             // synopsis words
             8 => format!("{} {}", pick(rng, WORDS), pick(rng, WORDS)),
-            _ => typo(rng, pick(rng, WORDS), 1),
+            _ => {
+                let word = pick(rng, WORDS);
+                typo(rng, word, 1)
+            }
         })
         .collect()
 }
@@ -480,6 +483,7 @@ fn main() {
         let kids = Access {
             max_level: rating_level("TV-PG"),
             allow_unrated: false,
+            ..Access::EVERYTHING
         };
         // Warm up (page cache, reader pool).
         for q in mix.iter().take(200) {

@@ -19,8 +19,8 @@ pub use plans::{
     PlanRef, Standing, Subscription, SubscriptionSource, Titles, FREE_MAX_STREAMS,
 };
 pub use profiles::{rating_level, Access, Profile, ProfileFields, RATINGS};
-pub mod extras;
 mod display;
+pub mod extras;
 mod files;
 mod identities;
 pub use identities::{Identity, NO_PASSWORD};

@@ -602,7 +602,7 @@ pub async fn stream(
     if let Some(r) =
         super::transcode::stream(&state, &packaged, &rest, &method, &headers, subs).await
     {
-        return r;
+        return Ok(r?);
     }
     let not_found = || ApiError::not_found(format!("no such stream file: {rest}"));
     let text = |body: String, content_type: &'static str, tag: &str| SliceBody {
