@@ -1,4 +1,4 @@
-import { api, type ItemDetail, type Playback } from "../api";
+import { api, ApiError, type ItemDetail, type Playback } from "../api";
 import { clock, h } from "../dom";
 import { icons } from "../components";
 import { navigate, type PageContext } from "../router";
