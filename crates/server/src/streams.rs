@@ -159,6 +159,15 @@ impl StreamTracker {
         }
         let mut map = self.lock();
         map.retain(|_, e| now - e.stream.last_seen < self.forget_after);
+        // One screen plays one title: a device that starts another title gives up the stream of
+        // the one it played before, so moving on (the next episode) never counts as a second screen.
+        if new.session_id != 0 {
+            for e in map.values_mut().filter(|e| {
+                e.user_id == new.user_id && e.session_id == new.session_id && !e.stopped
+            }) {
+                e.stopped = true;
+            }
+        }
         let active = self.active_of(&map, new.user_id, now);
         if let Some(limit) = limit {
             if active.len() >= limit as usize {
