@@ -109,6 +109,40 @@ impl StreamTracker {
         self.timeout
     }
 
+    /// Registers stream `id` for `new` (the caller checked the limit under the same lock).
+    fn insert(
+        &self,
+        map: &mut HashMap<i64, Entry>,
+        id: i64,
+        new: NewStream,
+        limit: Option<u32>,
+        now: i64,
+    ) -> ActiveStream {
+        let stream = ActiveStream {
+            id,
+            item_id: new.item_id,
+            title: new.title,
+            device: new.device,
+            profile_id: new.profile_id,
+            started_at: now,
+            last_seen: now,
+        };
+        map.insert(
+            id,
+            Entry {
+                user_id: new.user_id,
+                session_id: new.session_id,
+                stream: stream.clone(),
+                limit,
+                stopped: false,
+                seq: self
+                    .opened
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            },
+        );
+        stream
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Entry>> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -186,29 +220,7 @@ impl StreamTracker {
                 break id;
             }
         };
-        let stream = ActiveStream {
-            id,
-            item_id: new.item_id,
-            title: new.title,
-            device: new.device,
-            profile_id: new.profile_id,
-            started_at: now,
-            last_seen: now,
-        };
-        map.insert(
-            id,
-            Entry {
-                user_id: new.user_id,
-                session_id: new.session_id,
-                stream: stream.clone(),
-                limit,
-                stopped: false,
-                seq: self
-                    .opened
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            },
-        );
-        Ok(stream)
+        Ok(self.insert(&mut map, id, new, limit, now))
     }
 
     /// A sign of life from stream `id` of `user_id` playing `item_id` (a segment request or an
@@ -273,29 +285,7 @@ impl StreamTracker {
                 }));
             }
         }
-        let stream = ActiveStream {
-            id,
-            item_id: new.item_id,
-            title: new.title,
-            device: new.device,
-            profile_id: new.profile_id,
-            started_at: now,
-            last_seen: now,
-        };
-        map.insert(
-            id,
-            Entry {
-                user_id: new.user_id,
-                session_id: new.session_id,
-                stream: stream.clone(),
-                limit,
-                stopped: false,
-                seq: self
-                    .opened
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            },
-        );
-        Ok(stream)
+        Ok(self.insert(&mut map, id, new, limit, now))
     }
 
     /// Stops one of the user's streams; its links are refused from now on. False when the user
