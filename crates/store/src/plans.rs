@@ -1048,38 +1048,43 @@ impl Store {
     }
 }
 
+/// Adds `id` (a row of `table`) to the plan's titles under `column`; `NotFound` naming it as
+/// `what` when there is no such row. The names are this module's own literals, never input.
+async fn unlock_existing(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    plan_id: i64,
+    table: &str,
+    column: &str,
+    what: &str,
+    id: i64,
+) -> Result<()> {
+    let exists = sqlx::query(&format!("SELECT 1 FROM {table} WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if exists.is_none() {
+        return Err(StoreError::NotFound(format!("{what} {id}")));
+    }
+    sqlx::query(&format!(
+        "INSERT INTO plan_titles (plan_id, {column}) VALUES (?, ?)"
+    ))
+    .bind(plan_id)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 async fn write_plan_titles(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     plan_id: i64,
     fields: &PlanFields,
 ) -> Result<()> {
     for &library in &fields.libraries {
-        let exists = sqlx::query("SELECT 1 FROM libraries WHERE id = ?")
-            .bind(library)
-            .fetch_optional(&mut **tx)
-            .await?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound(format!("library {library}")));
-        }
-        sqlx::query("INSERT INTO plan_titles (plan_id, library_id) VALUES (?, ?)")
-            .bind(plan_id)
-            .bind(library)
-            .execute(&mut **tx)
-            .await?;
+        unlock_existing(tx, plan_id, "libraries", "library_id", "library", library).await?;
     }
     for &item in &fields.items {
-        let exists = sqlx::query("SELECT 1 FROM items WHERE id = ?")
-            .bind(item)
-            .fetch_optional(&mut **tx)
-            .await?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound(format!("item {item}")));
-        }
-        sqlx::query("INSERT INTO plan_titles (plan_id, item_id) VALUES (?, ?)")
-            .bind(plan_id)
-            .bind(item)
-            .execute(&mut **tx)
-            .await?;
+        unlock_existing(tx, plan_id, "items", "item_id", "item", item).await?;
     }
     for collection in &fields.collections {
         sqlx::query("INSERT INTO plan_titles (plan_id, collection) VALUES (?, ?)")

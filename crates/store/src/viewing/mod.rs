@@ -670,13 +670,20 @@ impl Store {
 
     /// Removes an item from My List; `false` when it was not there.
     pub async fn my_list_remove(&self, viewer: Viewer, item_id: i64) -> Result<bool> {
-        let done =
-            sqlx::query("DELETE FROM my_list WHERE user_id = ? AND profile_id = ? AND item_id = ?")
-                .bind(viewer.user_id)
-                .bind(viewer.profile_key())
-                .bind(item_id)
-                .execute(&self.writer)
-                .await?;
+        self.forget_saved("my_list", viewer, item_id).await
+    }
+
+    /// Deletes the viewer's row for `item_id` from `table` (My List or ratings, this module's
+    /// literals); `false` when there was none.
+    async fn forget_saved(&self, table: &str, viewer: Viewer, item_id: i64) -> Result<bool> {
+        let done = sqlx::query(&format!(
+            "DELETE FROM {table} WHERE user_id = ? AND profile_id = ? AND item_id = ?"
+        ))
+        .bind(viewer.user_id)
+        .bind(viewer.profile_key())
+        .bind(item_id)
+        .execute(&self.writer)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -707,14 +714,7 @@ impl Store {
 
     /// Withdraws a thumb; `false` when there was none.
     pub async fn clear_thumb(&self, viewer: Viewer, item_id: i64) -> Result<bool> {
-        let done =
-            sqlx::query("DELETE FROM ratings WHERE user_id = ? AND profile_id = ? AND item_id = ?")
-                .bind(viewer.user_id)
-                .bind(viewer.profile_key())
-                .bind(item_id)
-                .execute(&self.writer)
-                .await?;
-        Ok(done.rows_affected() > 0)
+        self.forget_saved("ratings", viewer, item_id).await
     }
 
     /// The viewer's thumbs, most recent first; only what `access` may see.
