@@ -309,6 +309,29 @@ fn unsafe_geteuid() -> u32 {
     String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
 }
 
+/// Episodes the database holds now (0 before the first commit).
+async fn episodes_committed(data: &Path) -> u64 {
+    let store = open(data).await;
+    store
+        .integrity_check()
+        .await
+        .expect("PRAGMA integrity_check after a SIGKILL");
+    let series = store
+        .list_titles("series", &Default::default(), &Default::default())
+        .await
+        .unwrap();
+    let n = series
+        .items
+        .first()
+        .and_then(|s| s.episode_count)
+        .unwrap_or(0);
+    store.close().await;
+    n as u64
+}
+
+/// SIGKILL at 50 moments of scans (start-up, mid-walk, mid-commit): after each, the database
+/// passes `PRAGMA integrity_check` and holds at least every episode an earlier check saw
+/// committed (a committed transaction survives the kill); a last scan completes the library.
 #[tokio::test]
 async fn a_killed_scan_resumes_and_the_database_stays_sound() {
     let media = tempfile::tempdir().unwrap();
@@ -322,7 +345,9 @@ async fn a_killed_scan_resumes_and_the_database_stays_sound() {
             std::fs::copy(&source, &p).unwrap();
         }
     }
-    for attempt in 0..3 {
+    let mut committed = 0u64;
+    let mut kills_mid_scan = 0;
+    for attempt in 0..50u64 {
         let mut child = marquee()
             .args(["scan", "--data"])
             .arg(data.path())
@@ -332,20 +357,30 @@ async fn a_killed_scan_resumes_and_the_database_stays_sound() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(150 + attempt * 200));
+        // Spread over the scan's life: from before the database exists to deep into commits.
+        std::thread::sleep(std::time::Duration::from_millis(10 + (attempt * 37) % 250));
+        if child.try_wait().unwrap().is_none() {
+            kills_mid_scan += 1;
+        }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
+        if !data.path().join("marquee.db").exists() {
+            continue;
+        }
+        let now = episodes_committed(data.path()).await;
+        assert!(
+            now >= committed,
+            "kill {attempt}: {now} episodes, {committed} were committed before"
+        );
+        committed = now;
     }
+    assert!(
+        kills_mid_scan >= 40,
+        "only {kills_mid_scan} kills hit a running scan"
+    );
     let s = scan(data.path(), &[root]);
     assert_eq!(count(&s, "added") + count(&s, "unchanged"), 600, "{s}");
-    let store = open(data.path()).await;
-    store.integrity_check().await.unwrap();
-    let gamma = store
-        .list_titles("series", &Default::default(), &Default::default())
-        .await
-        .unwrap();
-    assert_eq!(gamma.items[0].episode_count, Some(600));
-    store.close().await;
+    assert_eq!(episodes_committed(data.path()).await, 600);
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ pub mod cache;
 pub mod error;
 pub mod extras;
 pub mod oidc;
+pub mod listen;
 pub mod openapi;
 pub mod packaging;
 pub mod plans;
@@ -161,17 +162,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves, with the connection limits of [`listen`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     extras::spawn(state.store.clone(), state.extras.clone());
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let limits = listen::Limits::from_fd_limit(listen::raise_fd_limit()).with_env();
+    listen::serve(listener, router(state), limits, shutdown).await
 }

@@ -6,7 +6,7 @@ use std::path::Path as FsPath;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Version};
 use axum::response::Response;
 use axum::Json;
 use marquee_catalog::subtitles::{subtitle_sources, SubtitleOrigin, SubtitleSource};
@@ -88,6 +88,7 @@ async fn direct_response(
     download: bool,
     method: &Method,
     headers: &HeaderMap,
+    version: Version,
 ) -> ApiResult<Response> {
     let (_, real) = playable(state, item_id).await?;
     let md = tokio::fs::metadata(&real).await.map_err(|e| {
@@ -108,7 +109,7 @@ async fn direct_response(
             .unwrap_or_else(|| "video".into());
         body.extra.extend(attachment(&name));
     }
-    body.respond(method, headers)
+    body.respond_over(method, headers, version)
 }
 
 /// `Content-Disposition: attachment` for a file called `name`: a plain ASCII `filename` and, when
@@ -202,6 +203,7 @@ pub async fn direct(
     State(state): State<AppState>,
     user: AuthUser,
     method: Method,
+    version: Version,
     headers: HeaderMap,
     p: IdPath,
     q: Result<Query<DirectQuery>, axum::extract::rejection::QueryRejection>,
@@ -219,7 +221,7 @@ pub async fn direct(
     }
     // Direct play is a stream too: each request renews this device's stream of the item.
     super::streams::open(&state, &user, item_id).await?;
-    Ok(direct_response(&state, item_id, q.download, &method, &headers).await?)
+    Ok(direct_response(&state, item_id, q.download, &method, &headers, version).await?)
 }
 
 /// A 403 for a download the plan does not allow.
@@ -539,6 +541,7 @@ type StreamPath = Result<Path<(i64, String, String)>, axum::extract::rejection::
 pub async fn stream(
     State(state): State<AppState>,
     method: Method,
+    version: Version,
     headers: HeaderMap,
     p: StreamPath,
     q: Result<Query<DirectQuery>, axum::extract::rejection::QueryRejection>,
@@ -580,7 +583,7 @@ pub async fn stream(
     let download = q.map(|Query(q)| q.download).unwrap_or(false);
     check_download(&entitlement, download)?;
     if rest == "direct" && entitlement.max_height.is_none() {
-        return Ok(direct_response(&state, item_id, download, &method, &headers).await?);
+        return Ok(direct_response(&state, item_id, download, &method, &headers, version).await?);
     }
     if let Some(resp) = super::extras::stream_file(&state, item_id, &rest, &headers).await {
         return Ok(resp?);
@@ -589,7 +592,7 @@ pub async fn stream(
     let packaged = package(&state, &file, &real).await?;
     check_quality_cap(&packaged, entitlement.max_height)?;
     if rest == "direct" {
-        return Ok(direct_response(&state, item_id, download, &method, &headers).await?);
+        return Ok(direct_response(&state, item_id, download, &method, &headers, version).await?);
     }
     if rest == "file.mp4" {
         return Ok(progressive_response(packaged, &real, download, &method, &headers).await?);
@@ -716,7 +719,7 @@ pub async fn stream(
             }
         }
     };
-    Ok(body.respond(&method, &headers)?)
+    Ok(body.respond_over(&method, &headers, version)?)
 }
 
 /// A short hash of a response body, for ETags of content that is not tied to the file's fingerprint.

@@ -1,0 +1,480 @@
+//! Faults a real server meets: media that changes or vanishes under a stream, clients that open
+//! connections and never finish a request (slowloris), a data disk that fills up during a scan.
+//! (SIGKILL during scans: `scan.rs`.)
+
+mod common;
+use common::*;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A valid MP4 of about 55 MB (1.6 s of lossless 720p noise): larger than what the kernel's
+/// socket buffers hold, so a stream of it is still going when the test interferes.
+fn big_movie(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let status = Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-v",
+            "error",
+            "-nostdin",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
+        .arg("nullsrc=s=1280x720:r=25:d=1.6,geq=random(1)*255:128:128")
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-qp",
+            "0",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .arg(path)
+        .status()
+        .expect("ffmpeg (install it)");
+    assert!(status.success());
+}
+
+/// Reads a body to its end; answers the bytes received and whether it ended in an error.
+async fn drain(mut resp: reqwest::Response) -> (u64, bool) {
+    let mut got = 0u64;
+    loop {
+        match resp.chunk().await {
+            Ok(Some(c)) => got += c.len() as u64,
+            Ok(None) => return (got, false),
+            Err(_) => return (got, true),
+        }
+    }
+}
+
+fn alive(server: &mut Server) -> bool {
+    server.child.try_wait().unwrap().is_none()
+}
+
+#[tokio::test]
+async fn media_cut_short_or_deleted_mid_stream_fails_that_stream_only() {
+    let data = tempfile::tempdir().unwrap();
+    let media = tempfile::tempdir().unwrap();
+    let big = media.path().join("Movies/Big (2020)/Big (2020).mp4");
+    big_movie(&big);
+    place(
+        media.path(),
+        "Movies/Small (2021)/Small (2021).mp4",
+        "tiny.mp4",
+    );
+    let (mut server, api) = serve_media(data.path(), media.path()).await;
+    let movies = api.get("/api/v1/movies").await;
+    let (big_id, small_id) = (id_of(&movies, "Big"), id_of(&movies, "Small"));
+    let big_info = api.get(&format!("/api/v1/items/{big_id}/playback")).await;
+    let client = reqwest::Client::new();
+
+    // Direct play: the file shrinks to a tenth while it streams (a disk failing, a file being
+    // replaced). The response stops short with an error; it is never padded or garbled.
+    let mut resp = client
+        .get(server.url(big_info["direct"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let len = resp.content_length().unwrap();
+    let first = resp.chunk().await.unwrap().unwrap().len() as u64;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&big)
+        .unwrap()
+        .set_len(len / 10)
+        .unwrap();
+    let (rest, failed) = drain(resp).await;
+    assert!(
+        first + rest < len && failed,
+        "{} of {len} bytes, ended in an error: {failed}",
+        first + rest
+    );
+    assert!(alive(&mut server));
+
+    // The other title plays on: its HLS stream, end to end.
+    let small = api.get(&format!("/api/v1/items/{small_id}/playback")).await;
+    let master = client
+        .get(server.url(small["hls"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(master.status(), 200);
+    let (n, failed) = drain(
+        client
+            .get(server.url(small["direct"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(n > 0 && !failed);
+
+    // The file is deleted: a clear JSON error for it, the server still up.
+    std::fs::remove_file(&big).unwrap();
+    let gone = client
+        .get(server.url(big_info["direct"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+    let body: serde_json::Value = gone.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("gone"), "{body}");
+    let info = api
+        .get_raw(&format!("/api/v1/items/{big_id}/playback"))
+        .await;
+    assert_eq!(info.status(), 404);
+    assert!(info.json::<serde_json::Value>().await.unwrap()["error"].is_string());
+    assert_eq!(api.get_raw("/healthz").await.status(), 200);
+    assert!(alive(&mut server));
+}
+
+#[tokio::test]
+async fn a_segment_stream_survives_its_file_being_deleted_and_the_next_request_is_a_clean_404() {
+    let data = tempfile::tempdir().unwrap();
+    let media = tempfile::tempdir().unwrap();
+    let big = media.path().join("Movies/Big (2020)/Big (2020).mp4");
+    big_movie(&big);
+    let (mut server, api) = serve_media(data.path(), media.path()).await;
+    let id = api.get("/api/v1/movies").await["items"][0]["id"].clone();
+    let info = api.get(&format!("/api/v1/items/{id}/playback")).await;
+    let base = info["hls"]
+        .as_str()
+        .unwrap()
+        .trim_end_matches("master.m3u8")
+        .to_string();
+    let client = reqwest::Client::new();
+    let master = client
+        .get(server.url(&format!("{base}master.m3u8")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let video = master
+        .lines()
+        .find(|l| l.starts_with("v/"))
+        .unwrap()
+        .trim_end_matches("playlist.m3u8")
+        .to_string();
+    let mut resp = client
+        .get(server.url(&format!("{base}{video}0.m4s")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let len = resp.content_length().unwrap();
+    assert!(len > 20_000_000, "{len}");
+    let first = resp.chunk().await.unwrap().unwrap().len() as u64;
+    // Deleted mid-stream: the open file still reads to the end (as on any Unix server).
+    std::fs::remove_file(&big).unwrap();
+    let (rest, failed) = drain(resp).await;
+    assert!(first + rest == len && !failed, "{} of {len}", first + rest);
+    // The next request finds it gone: JSON, 404, and the server carries on.
+    let again = client
+        .get(server.url(&format!("{base}{video}0.m4s")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404);
+    assert!(again.json::<serde_json::Value>().await.unwrap()["error"].is_string());
+    assert_eq!(api.get_raw("/healthz").await.status(), 200);
+    assert!(alive(&mut server));
+}
+
+/// Raises this process's soft limit on open files; answers the limit.
+fn raise_own_fd_limit() -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+        lim.rlim_cur = lim.rlim_max;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+    }
+    lim.rlim_cur
+}
+
+fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap()
+}
+
+fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count()
+}
+
+/// Connections that send half a request and then a header line now and then, never finishing.
+fn slowloris(addr: &str, n: usize) -> Vec<TcpStream> {
+    (0..n)
+        .map(|_| {
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+                .unwrap();
+            s
+        })
+        .collect()
+}
+
+fn trickle(conns: &mut [TcpStream]) {
+    for s in conns {
+        // A closed connection is what we want; ignore write errors.
+        let _ = s.write_all(b"X-a: b\r\n");
+    }
+}
+
+/// The server closed the connection (reads end or fail), rather than waiting forever.
+fn closed_by_server(s: &mut TcpStream) -> bool {
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buf = [0u8; 512];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue, // a 408 or similar before closing
+            Err(e) => {
+                return matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+                )
+            }
+        }
+    }
+}
+
+async fn healthz_within(client: &reqwest::Client, url: &str, limit: Duration) -> Duration {
+    let t = Instant::now();
+    let resp = tokio::time::timeout(limit, client.get(url).send())
+        .await
+        .unwrap_or_else(|_| panic!("GET {url} took longer than {limit:?}"))
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    t.elapsed()
+}
+
+#[tokio::test]
+async fn slow_and_idle_connections_cannot_exhaust_the_server() {
+    let own = raise_own_fd_limit();
+    let many = 2000.min((own as usize).saturating_sub(200));
+    let data = tempfile::tempdir().unwrap();
+    // Header timeout of 2 s instead of 20 s, to keep the test short.
+    let mut child = marquee()
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-watch", "--data"])
+        .arg(data.path())
+        .env("MARQUEE_LOG", "warn")
+        .env("MARQUEE_HEADER_TIMEOUT", "2")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let server = started(&mut child);
+    let pid = child.id();
+    let addr = server.trim_start_matches("http://").to_string();
+    let client = reqwest::Client::new();
+    let health = format!("{server}/healthz");
+    healthz_within(&client, &health, Duration::from_secs(5)).await;
+    let (rss0, fds0) = (rss_kb(pid), open_fds(pid));
+
+    // Thousands of connections that dribble headers: the server holds them, bounded, and
+    // answers everyone else at once.
+    let mut slow = slowloris(&addr, many);
+    for _ in 0..3 {
+        trickle(&mut slow);
+        healthz_within(&client, &health, Duration::from_secs(1)).await;
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let (rss1, fds1) = (rss_kb(pid), open_fds(pid));
+    eprintln!(
+        "{many} slow connections: RSS {} → {} MB, fds {fds0} → {fds1}",
+        rss0 / 1024,
+        rss1 / 1024
+    );
+    assert!(
+        rss1 < rss0 + 64 * 1024,
+        "{many} idle connections took {} MB",
+        (rss1 - rss0) / 1024
+    );
+    // The header timeout closes them even though they keep sending.
+    std::thread::sleep(Duration::from_millis(2500));
+    trickle(&mut slow);
+    let closed = slow.iter_mut().filter(|s| closed_by_server(s)).count();
+    assert_eq!(
+        closed, many,
+        "connections still open past the header timeout"
+    );
+    drop(slow);
+    std::thread::sleep(Duration::from_millis(300));
+    let fds2 = open_fds(pid);
+    assert!(
+        fds2 <= fds0 + 8,
+        "{fds2} descriptors open after, {fds0} before"
+    );
+    healthz_within(&client, &health, Duration::from_secs(1)).await;
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // With few descriptors (ulimit -n 256), more slow clients than the server may hold: it never
+    // runs out of descriptors and a normal request is answered once timeouts free a slot.
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 256 && exec \"$0\" serve --listen 127.0.0.1:0 --no-watch --data \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_marquee"))
+        .arg(data.path())
+        .env("MARQUEE_LOG", "warn")
+        .env("MARQUEE_HEADER_TIMEOUT", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let server = started(&mut child);
+    let pid = child.id();
+    let addr = server.trim_start_matches("http://").to_string();
+    let health = format!("{server}/healthz");
+    let mut slow = slowloris(&addr, 400);
+    let client = reqwest::Client::new();
+    let waited = tokio::spawn({
+        let (client, health) = (client.clone(), health.clone());
+        async move { healthz_within(&client, &health, Duration::from_secs(15)).await }
+    });
+    let mut most = 0;
+    let t = Instant::now();
+    while !waited.is_finished() && t.elapsed() < Duration::from_secs(16) {
+        most = most.max(open_fds(pid));
+        trickle(&mut slow);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let waited = waited.await.unwrap();
+    eprintln!("400 slow connections, ulimit -n 256: at most {most} fds; a normal request waited {waited:?}");
+    assert!(most < 256, "{most} descriptors open with a limit of 256");
+    assert!(alive_pid(&mut child));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn alive_pid(child: &mut std::process::Child) -> bool {
+    child.try_wait().unwrap().is_none()
+}
+
+/// Waits for `marquee serve`'s "listening on" line; answers its base URL and keeps draining.
+fn started(child: &mut std::process::Child) -> String {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("marquee serve exited before listening")
+            .unwrap();
+        if let Some(url) = line.split("listening on ").nth(1) {
+            break url.trim().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    base
+}
+
+/// A tmpfs mounted for the length of a test.
+struct Mount(PathBuf);
+
+impl Mount {
+    fn tmpfs(at: &Path, size: &str) -> Option<Mount> {
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Mount(at.to_path_buf()))
+    }
+
+    fn resize(&self, size: &str) {
+        let status = Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_data_disk_fails_the_scan_clearly_and_corrupts_nothing() {
+    let media = tempfile::tempdir().unwrap();
+    let mount_point = tempfile::tempdir().unwrap();
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: mounting a small file system for the data folder needs root");
+        return;
+    }
+    let Some(disk) = Mount::tmpfs(mount_point.path(), "384k") else {
+        eprintln!("skipped: cannot mount a tmpfs here (no CAP_SYS_ADMIN?)");
+        return;
+    };
+    let data = mount_point.path().join("data");
+    let source = fixture("tiny.mp4");
+    let episodes = 1500;
+    for e in 1..=episodes {
+        let p = media.path().join(format!(
+            "Shows/Delta/Season {}/Delta - S{:02}E{:02}.mp4",
+            (e - 1) / 100 + 1,
+            (e - 1) / 100 + 1,
+            (e - 1) % 100 + 1
+        ));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::copy(&source, &p).unwrap();
+    }
+    let out = marquee()
+        .args(["scan", "--data"])
+        .arg(&data)
+        .arg("--media")
+        .arg(media.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("scan on a full disk: {:?}\n{stderr}", out.status);
+    assert!(
+        !out.status.success(),
+        "a scan that could not save must fail"
+    );
+    assert!(
+        stderr.contains("full") || stderr.contains("No space left"),
+        "the error says the disk is full: {stderr}"
+    );
+    // Room again: the database is sound, and a scan finishes the job.
+    disk.resize("64m");
+    let store = marquee_store::Store::open(&data.join("marquee.db"))
+        .await
+        .unwrap();
+    store.integrity_check().await.unwrap();
+    store.close().await;
+    let s = scan(&data, &[media.path()]);
+    assert_eq!(
+        s["added"].as_u64().unwrap() + s["unchanged"].as_u64().unwrap(),
+        episodes as u64,
+        "{s}"
+    );
+    drop(disk);
+}
