@@ -10,7 +10,7 @@ use marquee_catalog::subtitles::{subtitle_sources, webvtt};
 use marquee_media::manifest::{segment_range, track_dir};
 use marquee_media::{
     build_index_path, dash_mpd, hls_master, hls_media_playlist, hls_subtitle_playlist,
-    init_segment, media_segment, plan_segments, total_len, Slice, UrlOptions,
+    init_segment, media_segment, plan_segments, Slice, UrlOptions,
 };
 
 pub fn package(source: &Path, out: &Path, segment_secs: f64) -> Result<()> {

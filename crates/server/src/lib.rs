@@ -18,7 +18,6 @@ pub mod signing;
 pub mod streams;
 pub mod web;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 

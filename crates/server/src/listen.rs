@@ -9,7 +9,6 @@
 //!
 //! `axum::serve` offers none of these, so this is its accept loop with them added.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
