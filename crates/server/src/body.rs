@@ -277,7 +277,7 @@ impl Reader {
             next = self.rest.next();
         }
         let file = self.open()?;
-        let map = Mapped::new(file, start, end)?;
+        let map = Mapped::map(file, start, end)?;
         Ok(plan
             .into_iter()
             .map(|s| match s {
@@ -320,7 +320,7 @@ unsafe impl Sync for Mapped {}
 
 impl Mapped {
     /// Maps bytes `start..end` of `file`, which must hold them all (checked).
-    fn new(file: &std::fs::File, start: u64, end: u64) -> std::io::Result<Bytes> {
+    fn map(file: &std::fs::File, start: u64, end: u64) -> std::io::Result<Bytes> {
         use std::os::fd::AsRawFd;
         if file.metadata()?.len() < end {
             return Err(std::io::Error::new(
