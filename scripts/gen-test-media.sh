@@ -225,6 +225,11 @@ fx_image_subs_mkv() {
   return $rc
 }
 
+# MP4: the same video and audio with the VobSub track (`mp4s` in a `subp` track), copied.
+fx_vobsub_mp4() {
+  "${FF[@]}" -i "$DIR/image_subs.mkv" -map 0:v -map 0:a -map 0:s:1 -c copy "$OUT"
+}
+
 # Matroska: AV1 (only when an AV1 encoder is built in; see main below).
 fx_av1_mkv() {
   local enc=()
@@ -392,6 +397,7 @@ make_fixture hevc_ac3.mkv fx_hevc_ac3_mkv
 make_fixture h264_eac3.mkv fx_h264_eac3_mkv
 make_fixture hevc_ac3_20s.mkv fx_hevc_ac3_20s_mkv
 make_fixture image_subs.mkv fx_image_subs_mkv
+make_fixture vobsub.mp4 fx_vobsub_mp4
 if has_encoder libsvtav1 || has_encoder libaom-av1; then
   make_fixture av1.mkv fx_av1_mkv
 else

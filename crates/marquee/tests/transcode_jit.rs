@@ -79,6 +79,11 @@ async fn image_subtitles_are_burnt_into_every_level_when_chosen() {
         "Movies/Chi (2013)/Chi (2013).mkv",
         "image_subs.mkv",
     );
+    place(
+        media.path(),
+        "Movies/Psi (2014)/Psi (2014).mp4",
+        "vobsub.mp4",
+    );
     let m = media.path().to_str().unwrap().to_string();
     let server = Server::start_with_env(
         data.path(),
@@ -168,6 +173,22 @@ async fn image_subtitles_are_burnt_into_every_level_when_chosen() {
         let resp = reqwest::get(get(bad, "0.m4s")).await.unwrap();
         assert_eq!(resp.status(), 404, "{bad}");
     }
+
+    // VobSub in MP4 (`mp4s`) takes the same path (last: opening it ends this device's stream of
+    // the other title).
+    let psi = id_of(&api.get("/api/v1/movies").await, "Psi");
+    let info = api.get(&format!("/api/v1/items/{psi}/playback")).await;
+    let hls = info["subtitles"][0]["burn_in"]["hls"].as_str().unwrap();
+    assert!(hls.contains("/p/1.h264-480+s3,2/master.m3u8"), "{info}");
+    let mp4_base = hls.split("/p/").next().unwrap();
+    let mp4_get = |file: &str| server.url(&format!("{mp4_base}/t/1/h264-480+s3/{file}"));
+    let v = box_luma(
+        &fetch(&mp4_get("init.mp4")).await,
+        &fetch(&mp4_get("0.m4s")).await,
+        5.0,
+        TOP,
+    );
+    assert!(v > 225.0, "top box at 5 s, VobSub in MP4: {v}");
 }
 
 /// Every file under `dir`.
