@@ -139,6 +139,11 @@ async fn image_subtitles_are_burnt_into_every_level_when_chosen() {
         ffmpeg_decodes(&playlist);
     }
     ffmpeg_decodes(&server.url(&vobsub));
+    let dash = subs.iter().find(|s| s["language"] == "en").unwrap()["burn_in"]["dash"]
+        .as_str()
+        .unwrap();
+    assert!(dash.ends_with("/p/1.h264-480+s3,2/manifest.mpd"), "{dash}");
+    ffmpeg_decodes(&server.url(dash));
 
     // The pictures are in the video: at 2 s the bottom box is white where the plain rendition
     // shows the test pattern, and the top box (no cue then) is the same in both.
