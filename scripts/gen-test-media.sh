@@ -11,7 +11,7 @@
 # Usage: scripts/gen-test-media.sh OUTDIR
 # Needs: ffmpeg with libx264, libx265, libvpx, libopus, libmp3lame (Debian's
 #        ffmpeg package has them all).  AV1 is generated only when libsvtav1 or
-#        libaom-av1 is available.
+#        libaom-av1 is available.  perl (Debian: always there) writes the PGS stream.
 #
 # Adding a fixture: write a `fx_<name>` function that writes "$OUT" (the
 # temporary path, already carrying the final extension), then add a
@@ -172,6 +172,62 @@ fx_hevc_ac3_20s_mkv() {
     -c:v libx265 -preset ultrafast -pix_fmt yuv420p \
     -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0 \
     -c:a ac3 -b:a 192k -ac 6 "$OUT"
+}
+
+# A PGS (.sup) subtitle stream written byte by byte (ffmpeg encodes no PGS, and no picture
+# subtitles from text): an empty display set at 0, then per cue a white box shown from START to
+# END s.  Usage: write_sup OUT WIDTH HEIGHT X,Y,W,H,START,END ...
+write_sup() {
+  perl -e '
+    use strict; use warnings;
+    my ($out, $vw, $vh, @cues) = @ARGV;
+    open(my $f, ">:raw", $out) or die "$out: $!";
+    my $n = 0;
+    # A segment: "PG", PTS and DTS (90 kHz), type, size, data.
+    sub seg { my ($pts, $type, $data) = @_;
+      print $f pack("A2 N N C n", "PG", $pts, 0, $type, length $data), $data; }
+    # Presentation composition: size, 25 fps, number, state, palette, objects (then theirs).
+    sub pcs { my ($pts, $state, @obj) = @_;
+      seg($pts, 0x16, pack("n n C n C C C C", $vw, $vh, 0x10, $n++, $state, 0, 0, scalar(@obj) / 4) . (@obj ? pack("n C C n n", @obj[0, 1], 0, @obj[2, 3]) : "")); }
+    pcs(0, 0x80); seg(0, 0x80, "");
+    for my $cue (@cues) {
+      my ($x, $y, $w, $h, $s, $e) = split /,/, $cue;
+      my ($on, $off) = (int($s * 90000), int($e * 90000));
+      # One run of W pixels of colour 1 per line, then the end of the line.
+      my $rle = (pack("C C C C", 0, 0xC0 | ($w >> 8), $w & 0xff, 1) . pack("n", 0)) x $h;
+      my $window = pack("C C n n n n", 1, 0, $x, $y, $w, $h);
+      pcs($on, 0x80, 0, 0, $x, $y);
+      seg($on, 0x17, $window);
+      seg($on, 0x14, pack("C C C C C C C", 0, 0, 1, 235, 128, 128, 255));
+      seg($on, 0x15, pack("n C C", 0, 0, 0xC0) . substr(pack("N", length($rle) + 4), 1) . pack("n n", $w, $h) . $rle);
+      seg($on, 0x80, "");
+      pcs($off, 0);
+      seg($off, 0x17, $window);
+      seg($off, 0x80, "");
+    }
+    close $f or die "$out: $!";
+  ' "$@"
+}
+
+# Matroska: 640x480 H.264 + AAC over 8 s with two picture subtitle tracks: PGS (S_HDMV/PGS,
+# eng) and the same cues as VobSub (S_VOBSUB, fra; ffmpeg converts picture to picture).  A white
+# 400x80 box at the bottom from 0.5 to 3.5 s, at the top from 4 to 7.5 s: the burn-in tests look
+# for it in the transcoded video.
+fx_image_subs_mkv() {
+  local sup="$DIR/.tmp.$$.subs.sup"
+  write_sup "$sup" 640 480 120,360,400,80,0.5,3.5 120,40,400,80,4.0,7.5
+  # -fix_sub_duration: each VobSub cue ends where the PGS one does (at its clearing set).
+  "${FF[@]}" -f lavfi -i "$(vsrc 8 640x480)" -f lavfi -i "$(asrc 8)" -fix_sub_duration -i "$sup" \
+    -map 0:v -map 1:a -map 2:s -map 2:s "${X264[@]}" "${AAC[@]}" -c:s:0 copy -c:s:1 dvdsub \
+    -metadata:s:s:0 language=eng -metadata:s:s:1 language=fra "$OUT"
+  local rc=$?
+  rm -f "$sup"
+  return $rc
+}
+
+# MP4: the same video and audio with the VobSub track (`mp4s` in a `subp` track), copied.
+fx_vobsub_mp4() {
+  "${FF[@]}" -i "$DIR/image_subs.mkv" -map 0:v -map 0:a -map 0:s:1 -c copy "$OUT"
 }
 
 # Matroska: AV1 (only when an AV1 encoder is built in; see main below).
@@ -340,6 +396,8 @@ make_fixture vp9_opus.webm fx_vp9_opus_webm
 make_fixture hevc_ac3.mkv fx_hevc_ac3_mkv
 make_fixture h264_eac3.mkv fx_h264_eac3_mkv
 make_fixture hevc_ac3_20s.mkv fx_hevc_ac3_20s_mkv
+make_fixture image_subs.mkv fx_image_subs_mkv
+make_fixture vobsub.mp4 fx_vobsub_mp4
 if has_encoder libsvtav1 || has_encoder libaom-av1; then
   make_fixture av1.mkv fx_av1_mkv
 else

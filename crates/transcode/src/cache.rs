@@ -14,12 +14,30 @@ use std::sync::Mutex;
 pub enum CacheError {
     #[error("the transcoding cache at {dir} is full: a {need} byte segment does not fit under its cap of {cap} bytes")]
     OverCap { dir: String, need: u64, cap: u64 },
+    #[error("the disk holding the transcoding cache at {dir} is full (no space left on device): free some space or lower MARQUEE_TRANSCODE_CACHE_MB")]
+    DiskFull { dir: String },
     #[error("the transcoding cache at {dir} could not store a segment: {source}")]
     Io {
         dir: String,
         #[source]
         source: std::io::Error,
     },
+}
+
+/// Bytes free for an unprivileged writer on the file system holding `dir`.
+pub fn free_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `path` is NUL-terminated and `st` is written by the call before it is read.
+    let ok = unsafe { libc::statvfs(path.as_ptr(), st.as_mut_ptr()) } == 0;
+    ok.then(|| {
+        // SAFETY: statvfs returned 0, so it filled `st`.
+        let st = unsafe { st.assume_init() };
+        // The fields are narrower than u64 on 32-bit targets.
+        #[allow(clippy::useless_conversion)]
+        u64::from(st.f_bavail).saturating_mul(u64::from(st.f_frsize))
+    })
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -44,6 +62,16 @@ pub struct SegmentCache {
 }
 
 const TMP_SUFFIX: &str = ".partial";
+
+impl CacheError {
+    /// Whether storing more (not trying again) is what cannot work: the cap or the disk.
+    pub fn is_full(&self) -> bool {
+        matches!(
+            self,
+            CacheError::OverCap { .. } | CacheError::DiskFull { .. }
+        )
+    }
+}
 
 impl SegmentCache {
     /// Opens (creating) the cache at `root`, counting what is there and removing partial files.
@@ -117,12 +145,21 @@ impl SegmentCache {
             let _ = std::fs::remove_file(self.root.join(path));
         }
         let path = self.root.join(rel);
-        let io = |source| CacheError::Io {
-            dir: dir.clone(),
-            source,
+        let io = |source: std::io::Error| {
+            if source.kind() == std::io::ErrorKind::StorageFull {
+                CacheError::DiskFull { dir: dir.clone() }
+            } else {
+                CacheError::Io {
+                    dir: dir.clone(),
+                    source,
+                }
+            }
         };
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io)?;
+            if let Err(e) = std::fs::create_dir_all(parent) {
+                self.release(need);
+                return Err(io(e));
+            }
         }
         let mut tmp_name = path.as_os_str().to_owned();
         tmp_name.push(TMP_SUFFIX);

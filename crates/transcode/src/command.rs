@@ -9,6 +9,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
+use crate::burn::BurnIn;
 use crate::decide::{nominal_bitrate, Rendition, AAC_BITRATE};
 
 /// Name of the CSV list the segment muxer appends `file,start,end` to as each file is finished.
@@ -151,6 +152,8 @@ pub struct SegmentRun<'a> {
     pub preset: &'a str,
     pub encoder: &'a VideoEncoder,
     pub out_dir: &'a Path,
+    /// An image subtitle track drawn into the video.
+    pub burn: Option<BurnIn>,
 }
 
 /// Sample rates an AAC-LC encoder takes as they are.
@@ -187,10 +190,18 @@ pub fn segment_args(run: &SegmentRun<'_>) -> Vec<OsString> {
     }
     push("-i");
     a.push(run.source.as_os_str().to_owned());
+    let burn = run.burn.filter(|_| run.rendition.is_video()).map(|b| {
+        let (input, lead) = b.input_args(run.source, run.start);
+        a.extend(input);
+        (b, lead)
+    });
     let mut push = |s: &str| a.push(s.into());
     push("-map");
     let kind = if run.rendition.is_video() { 'v' } else { 'a' };
-    push(&format!("0:{kind}:{}", run.position));
+    match burn {
+        Some(_) => push("[v]"),
+        None => push(&format!("0:{kind}:{}", run.position)),
+    }
     for s in ["-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1"] {
         push(s);
     }
@@ -209,9 +220,19 @@ pub fn segment_args(run: &SegmentRun<'_>) -> Vec<OsString> {
                 filter.push_str(&format!("scale=-2:{height},"));
             }
             filter.push_str(run.encoder.filter_tail());
-            for s in ["-an", "-vf", &filter, "-c:v", run.encoder.codec()] {
-                push(s);
+            push("-an");
+            match burn {
+                Some((b, lead)) => {
+                    push("-filter_complex");
+                    push(&b.graph(run.position, lead, &filter));
+                }
+                None => {
+                    push("-vf");
+                    push(&filter);
+                }
             }
+            push("-c:v");
+            push(run.encoder.codec());
             for s in run.encoder.quality_args(run.preset) {
                 push(&s);
             }
@@ -330,6 +351,7 @@ mod tests {
             preset: "veryfast",
             encoder: &VideoEncoder::Software,
             out_dir: Path::new("/w/run"),
+            burn: None,
         };
         let a = strings(&segment_args(&run));
         // -ss comes before -i: an input seek.
@@ -349,6 +371,47 @@ mod tests {
     }
 
     #[test]
+    fn burnt_run_overlays_a_second_input_on_the_same_cuts() {
+        let cuts = [0.0, 6.0, 12.0];
+        let run = SegmentRun {
+            source: Path::new("/m/film.mkv"),
+            position: 0,
+            rendition: Rendition::H264 { height: 720 },
+            start: 6.0,
+            cuts: &cuts,
+            first_segment: 1,
+            source_height: 1080,
+            sample_rate: 0,
+            preset: "veryfast",
+            encoder: &VideoEncoder::Software,
+            out_dir: Path::new("/w/run"),
+            burn: Some(BurnIn {
+                track_id: 5,
+                position: 1,
+            }),
+        };
+        let a = strings(&segment_args(&run));
+        let inputs: Vec<usize> = (0..a.len()).filter(|i| a[*i] == "-i").collect();
+        assert_eq!(inputs.len(), 2, "{a:?}");
+        assert_eq!(a[inputs[1] + 1], "/m/film.mkv");
+        assert_eq!(after(&a, "-map"), "[v]");
+        assert!(!a.contains(&"-vf".to_string()));
+        assert_eq!(
+            after(&a, "-filter_complex"),
+            "[1:s:1]setpts=PTS-6.000000/TB[subs];[0:v:0][subs]overlay=repeatlast=0,scale=-2:720,format=yuv420p[v]"
+        );
+        assert_eq!(after(&a, "-force_key_frames"), "5.998000");
+        // Audio renditions ignore it.
+        let audio = SegmentRun {
+            rendition: Rendition::AacStereo,
+            ..run
+        };
+        let a = strings(&segment_args(&audio));
+        assert_eq!(a.iter().filter(|s| *s == "-i").count(), 1);
+        assert_eq!(after(&a, "-map"), "0:a:0");
+    }
+
+    #[test]
     fn audio_run_from_zero_keeps_a_supported_rate() {
         let cuts = [0.0, 6.0];
         let mut run = SegmentRun {
@@ -363,6 +426,7 @@ mod tests {
             preset: "veryfast",
             encoder: &VideoEncoder::Software,
             out_dir: Path::new("w"),
+            burn: None,
         };
         let a = strings(&segment_args(&run));
         assert!(!a.contains(&"-ss".to_string()));
@@ -389,6 +453,7 @@ mod tests {
             preset: "ultrafast",
             encoder: &VideoEncoder::Software,
             out_dir: Path::new("w"),
+            burn: None,
         };
         assert_eq!(
             after(&strings(&segment_args(&run)), "-vf"),
@@ -411,6 +476,7 @@ mod tests {
             preset: "veryfast",
             encoder: &vaapi,
             out_dir: Path::new("w"),
+            burn: None,
         };
         let a = strings(&segment_args(&run));
         assert_eq!(after(&a, "-vaapi_device"), "/dev/dri/renderD128");

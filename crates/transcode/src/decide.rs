@@ -342,6 +342,8 @@ impl Decision {
 pub struct Chosen {
     pub track_id: u32,
     pub rendition: Option<Rendition>,
+    /// An image subtitle track drawn into this video rendition (`1.h264-720+s4`).
+    pub burn: Option<u32>,
 }
 
 /// Parses [`Decision::choice`]'s form; `None` for anything malformed.
@@ -351,13 +353,17 @@ pub fn parse_choice(s: &str) -> Option<Vec<Chosen>> {
     }
     s.split(',')
         .map(|part| {
-            let (id, rendition) = match part.split_once('.') {
-                Some((id, r)) => (id, Some(Rendition::parse(r)?)),
-                None => (part, None),
+            let (id, rendition, burn) = match part.split_once('.') {
+                Some((id, r)) => {
+                    let (r, burn) = crate::burn::parse_rendition_name(r)?;
+                    (id, Some(r), burn)
+                }
+                None => (part, None, None),
             };
             Some(Chosen {
                 track_id: id.parse().ok()?,
                 rendition,
+                burn,
             })
         })
         .collect()

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use marquee_media::{SegmentPlan, TrackKind};
 use tokio::sync::Notify;
 
+use crate::burn::{rendition_name, BurnIn};
 use crate::cache::SegmentCache;
 use crate::command::{parse_segment_list, segment_args, SegmentRun, VideoEncoder, SEGMENT_LIST};
 use crate::decide::Rendition;
@@ -157,6 +158,8 @@ pub struct TrackSpec {
     pub rendition: Rendition,
     pub source_height: u32,
     pub sample_rate: u32,
+    /// An image subtitle track drawn into the video (a job, and cache entries, of its own).
+    pub burn: Option<BurnIn>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -164,6 +167,7 @@ struct JobKey {
     fingerprint: String,
     track_id: u32,
     rendition: Rendition,
+    burn: Option<u32>,
 }
 
 impl JobKey {
@@ -173,7 +177,11 @@ impl JobKey {
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
             .collect();
-        PathBuf::from(fp).join(format!("{}-{}", self.track_id, self.rendition))
+        PathBuf::from(fp).join(format!(
+            "{}-{}",
+            self.track_id,
+            rendition_name(self.rendition, self.burn)
+        ))
     }
 }
 
@@ -195,7 +203,7 @@ struct JobState {
     /// Runs that died while this segment was next, per segment.
     failures: HashMap<usize, u32>,
     /// Errors that retrying would not fix (verification, a full cache), per segment.
-    errors: HashMap<usize, String>,
+    errors: HashMap<usize, TranscodeError>,
     last_error: Option<String>,
 }
 
@@ -206,6 +214,12 @@ struct Job {
     state: Mutex<JobState>,
     changed: Notify,
 }
+
+/// How the C library (ffmpeg's messages) and Rust's `io::Error` describe ENOSPC.
+const NO_SPACE: &str = "No space left on device";
+
+/// Free bytes below which a failed run is put down to a full disk.
+const LOW_SPACE: u64 = 1 << 20;
 
 /// How many times a run may die at the same segment before requests for it fail.
 const RETRIES: u32 = 2;
@@ -265,6 +279,7 @@ impl Transcoder {
             fingerprint: title.fingerprint.clone(),
             track_id: spec.track_id,
             rendition: spec.rendition,
+            burn: spec.burn.map(|b| b.track_id),
         };
         let Ok(mut jobs) = self.jobs.lock() else {
             return Arc::new(Job::new(key, title.clone(), spec));
@@ -329,11 +344,7 @@ impl Transcoder {
                 s.wanted = n;
                 s.last_request = Some(Instant::now());
                 if let Some(e) = s.errors.remove(&n) {
-                    return Err(if e.contains("cache") {
-                        TranscodeError::CacheFull(e)
-                    } else {
-                        TranscodeError::Failed(e)
-                    });
+                    return Err(e);
                 }
                 let window = self.config.window.max(1);
                 let covered = s
@@ -394,7 +405,16 @@ impl Transcoder {
                 );
                 if current {
                     let at = s.run.as_ref().map_or(first, |r| r.next);
-                    *s.failures.entry(at).or_insert(0) += 1;
+                    if e.contains(NO_SPACE) {
+                        // Retrying cannot help: the segment's request fails at once.
+                        let full = format!(
+                            "the disk holding the transcoding folder {} is full (no space left on device): free some space or lower MARQUEE_TRANSCODE_CACHE_MB",
+                            self.config.work_dir.display()
+                        );
+                        s.errors.insert(at, TranscodeError::CacheFull(full));
+                    } else {
+                        *s.failures.entry(at).or_insert(0) += 1;
+                    }
                     s.last_error = Some(e.clone());
                 }
             }
@@ -433,6 +453,7 @@ impl Transcoder {
             preset: &self.config.preset,
             encoder: &self.encoder,
             out_dir: &dir,
+            burn: job.spec.burn,
         });
         let mut command = Command::new(&ffmpeg.path);
         command.args(&args);
@@ -465,7 +486,13 @@ impl Transcoder {
                     return Ok(());
                 }
                 let stderr = std::fs::read_to_string(&log).unwrap_or_default();
-                let tail: String = stderr.lines().rev().take(3).collect::<Vec<_>>().join(" / ");
+                let mut tail: String = stderr.lines().rev().take(3).collect::<Vec<_>>().join(" / ");
+                // On a full disk the log itself may be empty: the disk says so then.
+                let full = stderr.contains(NO_SPACE)
+                    || crate::cache::free_bytes(&dir).is_some_and(|b| b < LOW_SPACE);
+                if full && !tail.contains(NO_SPACE) {
+                    tail = format!("{NO_SPACE} / {tail}");
+                }
                 return Err(format!(
                     "ffmpeg {} ended with {status}{}",
                     process.pid(),
@@ -549,9 +576,9 @@ impl Transcoder {
             tokio::task::spawn_blocking(move || repackage(&file, placement).map(|r| (r, file)))
                 .await;
         let dir_rel = job.key.dir();
-        let result: Result<(), String> = match produced {
-            Err(e) => Err(format!("repackaging panicked: {e}")),
-            Ok(Err(e)) => Err(e.to_string()),
+        let result: Result<(), TranscodeError> = match produced {
+            Err(e) => Err(TranscodeError::Failed(format!("repackaging panicked: {e}"))),
+            Ok(Err(e)) => Err(TranscodeError::Failed(e.to_string())),
             Ok(Ok((r, file))) => {
                 let _ = std::fs::remove_file(file);
                 let init_rel = dir_rel.join("init.mp4");
@@ -566,7 +593,13 @@ impl Transcoder {
                             .put(&dir_rel.join(format!("{n}.m4s")), &r.segment)
                             .map(|_| ())
                     })
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| {
+                        if e.is_full() {
+                            TranscodeError::CacheFull(e.to_string())
+                        } else {
+                            TranscodeError::Failed(e.to_string())
+                        }
+                    })
             }
         };
         if let Ok(mut s) = job.state.lock() {

@@ -14,8 +14,10 @@
 //!   size cap with LRU eviction and atomic writes.
 //! * [`manifest`]: HLS master and media playlists that offer transcoded renditions next to
 //!   remuxed ones.
+//! * [`burn`]: image subtitles (PGS, VobSub) drawn into a video rendition.
 //! * [`ffmpeg`]: finding ffmpeg and running it so that it never outlives the server.
 
+pub mod burn;
 pub mod cache;
 pub mod caps;
 pub mod command;

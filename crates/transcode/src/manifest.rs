@@ -6,7 +6,8 @@ use std::fmt::Write;
 use marquee_media::manifest::{bandwidth, segment_range, track_dir};
 use marquee_media::{SampleIndex, SegmentPlan, SubtitleRendition, TrackIndex, TrackKind};
 
-use crate::decide::{nominal_bitrate, Chosen, Rendition};
+use crate::burn::{rendition_name, BurnIn};
+use crate::decide::{nominal_bitrate, Chosen, Rendition, LADDER};
 
 /// Folder of a transcoded rendition: `t/<track>/<rendition>`.
 pub fn rendition_dir(track_id: u32, r: Rendition) -> String {
@@ -27,16 +28,34 @@ pub fn rendition_playlist(plan: &SegmentPlan) -> String {
     m
 }
 
+#[derive(Clone, Copy)]
 struct Offer<'a> {
     track: &'a TrackIndex,
     rendition: Option<Rendition>,
+    /// An image subtitle track drawn into the video.
+    burn: Option<u32>,
 }
 
-impl Offer<'_> {
+impl<'a> Offer<'a> {
     fn dir(&self) -> String {
         match self.rendition {
-            Some(r) => rendition_dir(self.track.track_id, r),
+            Some(r) => format!("t/{}/{}", self.track.track_id, rendition_name(r, self.burn)),
             None => track_dir(self.track),
+        }
+    }
+
+    /// What a player may switch between: a transcoded video at its height and at each lower
+    /// rung of the ladder (every one cut on the same plan), else the offer itself.
+    fn levels(&self) -> Vec<Offer<'a>> {
+        match self.rendition {
+            Some(Rendition::H264 { height }) => std::iter::once(height)
+                .chain(LADDER.iter().copied().filter(|h| *h < height))
+                .map(|height| Offer {
+                    rendition: Some(Rendition::H264 { height }),
+                    ..*self
+                })
+                .collect(),
+            _ => vec![*self],
         }
     }
 
@@ -104,10 +123,14 @@ pub fn hls_master_for(
         let offer = Offer {
             track,
             rendition: c.rendition,
+            burn: c.burn,
         };
         match (track.kind, c.rendition) {
             (TrackKind::Video, None | Some(Rendition::H264 { .. })) if video.is_none() => {
                 if c.rendition.is_none() && !track.is_packageable() {
+                    return None;
+                }
+                if c.burn.is_some_and(|s| BurnIn::of(index, s).is_none()) {
                     return None;
                 }
                 video = Some(offer);
@@ -190,36 +213,42 @@ pub fn hls_master_for(
     }
     let default_audio = default_audio.and_then(|i| audio.get(i));
     let main = video.as_ref().or(default_audio)?;
-    let (mut peak, mut avg) = main.bandwidth(plan);
-    let mut codecs: Vec<String> = main.codec_string().into_iter().collect();
-    if let (Some(_), Some(a)) = (&video, default_audio) {
-        let (p, v) = a.bandwidth(plan);
-        peak += p;
-        avg += v;
-        codecs.extend(a.codec_string());
+    let levels = main.levels();
+    if levels.len() > 1 {
+        m.push_str("# Transcoded levels: BANDWIDTH is the encoder's -maxrate (AVERAGE-BANDWIDTH 3/4 of it) plus the audio's, estimated before any segment is made\n");
     }
-    let _ = write!(
-        m,
-        "#EXT-X-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={avg}"
-    );
-    if !codecs.is_empty() {
-        let _ = write!(m, ",CODECS=\"{}\"", quoted(&codecs.join(",")));
-    }
-    if let Some(v) = &video {
-        if let Some((w, h)) = v.resolution() {
-            let _ = write!(m, ",RESOLUTION={w}x{h}");
+    for level in &levels {
+        let (mut peak, mut avg) = level.bandwidth(plan);
+        let mut codecs: Vec<String> = level.codec_string().into_iter().collect();
+        if let (Some(_), Some(a)) = (&video, default_audio) {
+            let (p, v) = a.bandwidth(plan);
+            peak += p;
+            avg += v;
+            codecs.extend(a.codec_string());
         }
-        if let Some(f) = frame_rate(v.track) {
-            let _ = write!(m, ",FRAME-RATE={f:.3}");
+        let _ = write!(
+            m,
+            "#EXT-X-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={avg}"
+        );
+        if !codecs.is_empty() {
+            let _ = write!(m, ",CODECS=\"{}\"", quoted(&codecs.join(",")));
         }
-        if default_audio.is_some() {
-            m.push_str(",AUDIO=\"audio\"");
+        if video.is_some() {
+            if let Some((w, h)) = level.resolution() {
+                let _ = write!(m, ",RESOLUTION={w}x{h}");
+            }
+            if let Some(f) = frame_rate(level.track) {
+                let _ = write!(m, ",FRAME-RATE={f:.3}");
+            }
+            if default_audio.is_some() {
+                m.push_str(",AUDIO=\"audio\"");
+            }
         }
+        if !subtitles.is_empty() {
+            m.push_str(",SUBTITLES=\"subs\"");
+        }
+        let _ = writeln!(m, "\n{}/playlist.m3u8", level.dir());
     }
-    if !subtitles.is_empty() {
-        m.push_str(",SUBTITLES=\"subs\"");
-    }
-    let _ = writeln!(m, "\n{}/playlist.m3u8", main.dir());
     Some(m)
 }
 
@@ -281,6 +310,7 @@ pub fn dash_mpd_for(
         let offer = Offer {
             track,
             rendition: c.rendition,
+            burn: c.burn,
         };
         let video = track.kind == TrackKind::Video;
         next_id = next_id.max(u64::from(track.track_id));
@@ -296,77 +326,84 @@ pub fn dash_mpd_for(
             let _ = write!(m, " lang=\"{}\"", xml(&tag));
         }
         m.push_str(">\n");
-        let _ = write!(
-            m,
-            "      <Representation id=\"{}\" bandwidth=\"{}\"",
-            xml(&offer.dir().replace('/', "-")),
-            offer.bandwidth(plan).0
-        );
-        if let Some(c) = offer.codec_string() {
-            let _ = write!(m, " codecs=\"{}\"", xml(&c));
-        }
-        if video {
-            if let Some((w, h)) = offer.resolution() {
-                let _ = write!(m, " width=\"{w}\" height=\"{h}\"");
+        for offer in offer.levels() {
+            let _ = write!(
+                m,
+                "      <Representation id=\"{}\" bandwidth=\"{}\"",
+                xml(&offer.dir().replace('/', "-")),
+                offer.bandwidth(plan).0
+            );
+            if let Some(c) = offer.codec_string() {
+                let _ = write!(m, " codecs=\"{}\"", xml(&c));
             }
-            if let Some(f) = frame_rate(track) {
-                let _ = write!(m, " frameRate=\"{}\"", (f * 1000.0).round() / 1000.0);
+            if video {
+                if let Some((w, h)) = offer.resolution() {
+                    let _ = write!(m, " width=\"{w}\" height=\"{h}\"");
+                }
+                if let Some(f) = frame_rate(track) {
+                    let _ = write!(m, " frameRate=\"{}\"", (f * 1000.0).round() / 1000.0);
+                }
             }
-        }
-        m.push_str(">\n");
-        if !video && offer.channels() > 0 {
-            let _ = writeln!(
+            m.push_str(">\n");
+            if !video && offer.channels() > 0 {
+                let _ = writeln!(
                 m,
                 "        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"{}\"/>",
                 offer.channels()
             );
-        }
-        let dir = offer.dir();
-        // Transcoded video keeps the plan's timescale; AAC its sample rate; remuxed tracks their own.
-        let (timescale, start, first, durations): (u64, usize, i64, Vec<u64>) = match c.rendition {
-            Some(r) => {
-                let out = match r {
-                    Rendition::H264 { .. } => ts,
-                    Rendition::AacStereo => {
-                        u64::from(crate::command::aac_rate(track.codec_config.sample_rate))
-                    }
-                };
-                let at = |tick: i64| -> i64 {
-                    (i128::from(tick) * i128::from(out) / i128::from(ts)) as i64
-                };
-                let starts: Vec<i64> = plan.segments.iter().map(|s| at(s.start)).collect();
-                let end = at(plan
-                    .segments
-                    .last()
-                    .map_or(0, |s| s.start + s.duration as i64));
-                let durations = (0..starts.len())
-                    .map(|n| (starts.get(n + 1).copied().unwrap_or(end) - starts[n]).max(0) as u64)
-                    .collect();
-                (out, 0, starts.first().copied().unwrap_or(0), durations)
             }
-            None => {
-                let range = segment_range(track, plan);
-                let first = range
-                    .clone()
-                    .next()
-                    .map(|n| {
-                        let s = plan.samples_for(track, n);
-                        track.samples.get(s.start).map_or(0, |x| x.pts().max(0))
-                    })
-                    .unwrap_or(0);
-                let durations = range
-                    .clone()
-                    .map(|n| plan.track_duration(track, n))
-                    .collect();
-                (u64::from(track.timescale), range.start, first, durations)
-            }
-        };
-        let _ = writeln!(
+            let dir = offer.dir();
+            // Transcoded video keeps the plan's timescale; AAC its sample rate; remuxed tracks their own.
+            let (timescale, start, first, durations): (u64, usize, i64, Vec<u64>) = match c
+                .rendition
+            {
+                Some(r) => {
+                    let out = match r {
+                        Rendition::H264 { .. } => ts,
+                        Rendition::AacStereo => {
+                            u64::from(crate::command::aac_rate(track.codec_config.sample_rate))
+                        }
+                    };
+                    let at = |tick: i64| -> i64 {
+                        (i128::from(tick) * i128::from(out) / i128::from(ts)) as i64
+                    };
+                    let starts: Vec<i64> = plan.segments.iter().map(|s| at(s.start)).collect();
+                    let end = at(plan
+                        .segments
+                        .last()
+                        .map_or(0, |s| s.start + s.duration as i64));
+                    let durations = (0..starts.len())
+                        .map(|n| {
+                            (starts.get(n + 1).copied().unwrap_or(end) - starts[n]).max(0) as u64
+                        })
+                        .collect();
+                    (out, 0, starts.first().copied().unwrap_or(0), durations)
+                }
+                None => {
+                    let range = segment_range(track, plan);
+                    let first = range
+                        .clone()
+                        .next()
+                        .map(|n| {
+                            let s = plan.samples_for(track, n);
+                            track.samples.get(s.start).map_or(0, |x| x.pts().max(0))
+                        })
+                        .unwrap_or(0);
+                    let durations = range
+                        .clone()
+                        .map(|n| plan.track_duration(track, n))
+                        .collect();
+                    (u64::from(track.timescale), range.start, first, durations)
+                }
+            };
+            let _ = writeln!(
             m,
             "        <SegmentTemplate timescale=\"{timescale}\" initialization=\"{dir}/init.mp4\" media=\"{dir}/$Number$.m4s\" startNumber=\"{start}\">"
         );
-        timeline(&mut m, first, durations.into_iter());
-        m.push_str("        </SegmentTemplate>\n      </Representation>\n    </AdaptationSet>\n");
+            timeline(&mut m, first, durations.into_iter());
+            m.push_str("        </SegmentTemplate>\n      </Representation>\n");
+        }
+        m.push_str("    </AdaptationSet>\n");
     }
     for (i, s) in subtitles.iter().enumerate() {
         let _ = write!(
@@ -445,7 +482,13 @@ mod tests {
         assert!(m.contains("CODECS=\"avc1.640029,mp4a.40.2\""), "{m}");
         assert!(m.contains("RESOLUTION=1280x720"), "{m}");
         assert!(m.contains("FRAME-RATE=25.000"), "{m}");
-        assert!(m.ends_with("t/1/h264-720/playlist.m3u8\n"), "{m}");
+        // Three levels on the one plan, highest first, each with its own estimated bandwidth.
+        assert!(m.ends_with("t/1/h264-360/playlist.m3u8\n"), "{m}");
+        assert!(m.contains("BANDWIDTH=3160000,AVERAGE-BANDWIDTH=2370000,CODECS=\"avc1.640029,mp4a.40.2\",RESOLUTION=1280x720"), "{m}");
+        assert!(m.contains("BANDWIDTH=1660000,"), "{m}");
+        assert!(m.contains("RESOLUTION=640x360"), "{m}");
+        assert_eq!(m.matches("#EXT-X-STREAM-INF").count(), 3, "{m}");
+        assert!(m.contains("\n# Transcoded levels: BANDWIDTH is"), "{m}");
         // Remuxed video beside transcoded audio.
         let choice = crate::decide::parse_choice("1,2.aac").unwrap();
         let m = hls_master_for(&index, &plan, &choice, &[]).unwrap();
@@ -474,6 +517,21 @@ mod tests {
         assert!(mpd.contains("timescale=\"48000\""), "{mpd}");
         assert!(mpd.contains("<S t=\"0\" d=\"96000\" r=\"4\"/>"), "{mpd}");
         assert!(mpd.contains("width=\"1280\" height=\"720\""), "{mpd}");
+        assert_eq!(mpd.matches("<Representation").count(), 4, "{mpd}");
+        assert!(mpd.contains("media=\"t/1/h264-480/$Number$.m4s\""), "{mpd}");
+        assert_eq!(mpd.matches("<AdaptationSet").count(), 2, "{mpd}");
+
+        // An image subtitle burnt in: every level draws it; a text or unknown track is refused.
+        let mut with_subs = index.clone();
+        let mut pgs = track(3, TrackKind::Subtitle, "pgs");
+        pgs.samples.clear();
+        with_subs.tracks.push(pgs);
+        let choice = crate::decide::parse_choice("1.h264-480+s3,2.aac").unwrap();
+        let m = hls_master_for(&with_subs, &plan, &choice, &[]).unwrap();
+        assert!(m.contains("\nt/1/h264-480+s3/playlist.m3u8\n"), "{m}");
+        assert!(m.ends_with("\nt/1/h264-360+s3/playlist.m3u8\n"), "{m}");
+        let choice = crate::decide::parse_choice("1.h264-480+s2,2.aac").unwrap();
+        assert!(hls_master_for(&with_subs, &plan, &choice, &[]).is_none());
 
         let p = rendition_playlist(&plan);
         assert_eq!(p.matches("#EXTINF:2.000000,").count(), 5, "{p}");

@@ -434,7 +434,8 @@ pub(crate) fn kind_of(handler: &FourCc) -> TrackKind {
     match handler {
         b"vide" => TrackKind::Video,
         b"soun" => TrackKind::Audio,
-        b"sbtl" | b"subt" | b"text" | b"clcp" => TrackKind::Subtitle,
+        // `subp`: VobSub pictures (`mp4s`), shown only burnt in.
+        b"sbtl" | b"subt" | b"text" | b"clcp" | b"subp" => TrackKind::Subtitle,
         _ => TrackKind::Other,
     }
 }

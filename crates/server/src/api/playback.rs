@@ -302,6 +302,19 @@ pub struct PlaybackSubtitle {
     pub hearing_impaired: bool,
     /// Why it cannot be shown, when it cannot.
     pub note: Option<String>,
+    /// Image subtitles (PGS, VobSub): manifests for this client with the subtitle burnt into
+    /// the video (transcoded just in time, at several levels on the same segment plan). Absent
+    /// for text subtitles and when the server cannot transcode.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burn_in: Option<BurnInUrls>,
+}
+
+/// The manifests of one burnt-in subtitle choice.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BurnInUrls {
+    pub hls: String,
+    pub dash: String,
 }
 
 /// Where and how to play an item. URLs are usable as they are, without any header.
@@ -405,12 +418,20 @@ pub async fn playback_info(
             default: s.rendition.default,
             hearing_impaired: s.rendition.hearing_impaired,
             note: None,
+            burn_in: None,
         })
         .collect();
     for t in &packaged.index.tracks {
         let streamed = t.is_packageable() || t.is_text_subtitle();
         let playable = browser_playable(&t.codec) || t.is_text_subtitle();
         if t.kind == TrackKind::Subtitle && !t.is_text_subtitle() {
+            let burn_in = super::transcode::burn_in_choice(
+                &state, &packaged, &decision, t.track_id,
+            )
+            .map(|choice| BurnInUrls {
+                hls: format!("{base}/p/{choice}/master.m3u8"),
+                dash: format!("{base}/p/{choice}/manifest.mpd"),
+            });
             subtitles.push(PlaybackSubtitle {
                 language: t.language.as_deref().and_then(marquee_media::lang::bcp47),
                 label: t
@@ -423,11 +444,14 @@ pub async fn playback_info(
                 forced: false,
                 default: false,
                 hearing_impaired: false,
-                note: Some(
-                    t.unsupported
+                note: Some(match &burn_in {
+                    Some(_) => "pictures, not text: choose `burn_in` to see them drawn into the video (transcoded)".into(),
+                    None => t
+                        .unsupported
                         .clone()
                         .unwrap_or_else(|| "the track has no cues".into()),
-                ),
+                }),
+                burn_in,
             });
         }
         tracks.push(PlaybackTrack {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use marquee_media::{Container, TrackKind};
+use marquee_transcode::burn::{parse_rendition_name, BurnIn};
 use marquee_transcode::decide::{parse_choice, Rendition};
 use marquee_transcode::manifest::{dash_mpd_for, hls_master_for, rendition_playlist};
 use marquee_transcode::{
@@ -129,7 +130,8 @@ pub async fn stream(
     Some(rendition(state, packaged, after, method, headers).await)
 }
 
-/// `t/{track}/{rendition}/{playlist.m3u8 | init.mp4 | N.m4s}`.
+/// `t/{track}/{rendition}/{playlist.m3u8 | init.mp4 | N.m4s}`; a video rendition may name an
+/// image subtitle track to burn in (`h264-720+s4`).
 async fn rendition(
     state: &AppState,
     packaged: &Arc<Packaged>,
@@ -139,12 +141,16 @@ async fn rendition(
 ) -> ApiResult<Response> {
     let not_found = || ApiError::not_found(format!("no such stream file: t/{path}"));
     let mut parts = path.splitn(3, '/');
-    let (Some(track), Some(rendition), Some(name)) = (parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(track), Some(folder), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(not_found());
     };
     let track_id: u32 = track.parse().map_err(|_| not_found())?;
-    let rendition = Rendition::parse(rendition).ok_or_else(not_found)?;
+    // `rendition` names the folder (and ETags): a burnt rendition's differ from the plain one's.
+    let (rendition, burn) = parse_rendition_name(folder).ok_or_else(not_found)?;
+    let burn = match burn {
+        Some(s) => Some(BurnIn::of(&packaged.index, s).ok_or_else(not_found)?),
+        None => None,
+    };
     let track = packaged.index.track(track_id).ok_or_else(not_found)?;
     let fits = match (track.kind, rendition) {
         (TrackKind::Video, Rendition::H264 { height }) => {
@@ -165,7 +171,7 @@ async fn rendition(
         return text(
             rendition_playlist(&packaged.plan),
             &packaged.fingerprint,
-            &format!("{track_id}-{rendition}-playlist"),
+            &format!("{track_id}-{folder}-playlist"),
         )
         .respond(method, headers);
     }
@@ -187,6 +193,7 @@ async fn rendition(
         rendition,
         source_height: track.codec_config.height,
         sample_rate: track.codec_config.sample_rate,
+        burn,
     };
     let (file, tag) = if name == "init.mp4" {
         (
@@ -224,11 +231,28 @@ async fn rendition(
     let mut body = SliceBody::whole_file(
         file,
         len,
-        format!("\"{}-{track_id}-{rendition}-{tag}\"", packaged.fingerprint),
+        format!("\"{}-{track_id}-{folder}-{tag}\"", packaged.fingerprint),
         content_type,
     );
     body.cache_control = "public, max-age=31536000, immutable";
     body.respond(method, headers)
+}
+
+/// The choice showing image subtitle track `subtitle` burnt in for this client, when the
+/// server can transcode.
+pub fn burn_in_choice(
+    state: &AppState,
+    packaged: &Packaged,
+    decision: &Decision,
+    subtitle: u32,
+) -> Option<String> {
+    state.transcoder.ffmpeg().ok()?;
+    marquee_transcode::burn::burn_choice(
+        decision,
+        &packaged.index,
+        subtitle,
+        state.transcoder.config.max_height,
+    )
 }
 
 /// Says once, at start-up, whether the server can transcode.
