@@ -8,6 +8,7 @@ pub mod body;
 pub mod cache;
 pub mod error;
 pub mod extras;
+pub mod ladder;
 pub mod oidc;
 pub mod openapi;
 pub mod packaging;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub viewing: api::viewer::Viewing,
     /// The search index (`DATA/search`); `marquee_search::keep_in_sync` keeps it current.
     pub search: Arc<marquee_search::SearchIndex>,
+    /// Ahead-of-time ladders: the jobs running and the finished renditions on disk.
+    pub ladders: Arc<ladder::Ladders>,
 }
 
 impl AppState {
@@ -108,6 +111,7 @@ impl AppState {
             streams: Arc::new(streams::StreamTracker::new(60, None)),
             plans: Arc::default(),
             search: Arc::new(search),
+            ladders: Arc::new(ladder::Ladders::new(data, 1)),
         })
     }
 
@@ -168,6 +172,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     extras::spawn(state.store.clone(), state.extras.clone());
+    ladder::spawn(state.clone());
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
