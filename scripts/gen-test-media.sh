@@ -175,9 +175,10 @@ fx_hevc_ac3_20s_mkv() {
 }
 
 # A 480-line HEVC + 5.1 AC-3 title for ahead-of-time ladders (480p, 360p and 240p rungs below
-# it): 16 s with a keyframe every 2 s, so a 6 s plan has three segments.
-fx_ladder_480p_mkv() {
-  "${FF[@]}" -f lavfi -i "$(vsrc 16 640x480)" -f lavfi -i "$(asrc 16)" \
+# it): 24 s with a keyframe every 2 s, so a 6 s plan has four segments (a player switching
+# levels sees the new level from the next segment on).
+fx_ladder_480p_24s_mkv() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 24 640x480)" -f lavfi -i "$(asrc 24)" \
     -c:v libx265 -preset ultrafast -pix_fmt yuv420p \
     -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0 \
     -c:a ac3 -b:a 192k -ac 6 "$OUT"
@@ -349,7 +350,7 @@ make_fixture vp9_opus.webm fx_vp9_opus_webm
 make_fixture hevc_ac3.mkv fx_hevc_ac3_mkv
 make_fixture h264_eac3.mkv fx_h264_eac3_mkv
 make_fixture hevc_ac3_20s.mkv fx_hevc_ac3_20s_mkv
-make_fixture ladder_480p.mkv fx_ladder_480p_mkv
+make_fixture ladder_480p_24s.mkv fx_ladder_480p_24s_mkv
 if has_encoder libsvtav1 || has_encoder libaom-av1; then
   make_fixture av1.mkv fx_av1_mkv
 else

@@ -17,7 +17,7 @@ const TITLE: &str = "Movies/Lambda (2013)/Lambda (2013).mkv";
 async fn library() -> (tempfile::TempDir, tempfile::TempDir) {
     let data = tempfile::tempdir().unwrap();
     let media = tempfile::tempdir().unwrap();
-    place(media.path(), TITLE, "ladder_480p.mkv");
+    place(media.path(), TITLE, "ladder_480p_24s.mkv");
     (data, media)
 }
 
@@ -252,7 +252,7 @@ async fn a_ladder_is_made_survives_a_killed_ffmpeg_and_steers_capped_viewers() {
         .unwrap();
         // Recompute from the files: sizes over the plan's durations.
         let seg_dir = dir.join(format!("1-{rendition}"));
-        let bytes: u64 = (0..3)
+        let bytes: u64 = (0..4)
             .map(|n| {
                 std::fs::metadata(seg_dir.join(format!("{n}.m4s")))
                     .unwrap()
@@ -260,7 +260,7 @@ async fn a_ladder_is_made_survives_a_killed_ffmpeg_and_steers_capped_viewers() {
             })
             .sum();
         assert_eq!(measured["bytes"].as_u64(), Some(bytes));
-        let avg = (bytes as f64 * 8.0 / 16.0).ceil() as u64;
+        let avg = (bytes as f64 * 8.0 / 24.0).ceil() as u64;
         let avg_attr: u64 = attr(inf, "AVERAGE-BANDWIDTH").parse().unwrap();
         let expected = avg + audio["average_bps"].as_u64().unwrap();
         assert!(
@@ -396,7 +396,7 @@ async fn a_restarted_server_resumes_its_job_and_a_cancel_removes_unfinished_rung
             (f, t)
         })
         .collect();
-    assert_eq!(before.len(), 5, "{before:?}"); // init, 3 segments, rendition.json
+    assert_eq!(before.len(), 6, "{before:?}"); // init, 4 segments, rendition.json
     drop(server);
 
     let server = start(data.path(), media.path());
