@@ -13,6 +13,7 @@ import { marqueeBinary, startMarquee, Api, REPO_DIR } from '../lib/marquee.mjs';
 import { launchBrowser } from '../lib/browser.mjs';
 import { startStaticServer } from '../lib/static-server.mjs';
 import { watchPage } from '../lib/playback.mjs';
+import { signIn } from '../lib/webapp.mjs';
 
 const FIXTURE = 'ladder_480p_24s.mkv';
 
@@ -125,6 +126,64 @@ test('hls.js switches between every level of an ahead-of-time ladder and keeps p
         });
         console.log(`ladder: level ${i} (${levels[i]}p) switched; playing at ${(await snapshot()).currentTime.toFixed(2)} s, video ${height} lines`);
       }
+    } catch (err) {
+      if (server) err.message += `\n--- marquee output (last lines) ---\n${server.output().slice(-3000)}`;
+      throw err;
+    } finally {
+      await browser?.close();
+      await server?.stop();
+    }
+  });
+
+test('the admin page queues a ladder, shows its progress and cancels a running job',
+  { timeout: 300_000 },
+  async () => {
+    let server;
+    let browser;
+    try {
+      server = await startMarquee(bin, { demo: false, media: [mediaDir], env: { MARQUEE_TRANSCODE_PRESET: 'ultrafast' } });
+      cleanups.add(server.stop);
+      const api = new Api(server.url);
+      await api.login('admin', server.password);
+      const movie = await waitFor('the scan lists Lambda', 60_000, async () => {
+        const list = await api.get('/api/v1/movies?limit=100');
+        return (list.items || []).find((m) => m.title === 'Lambda');
+      });
+      browser = await launchBrowser();
+      cleanups.add(browser.close);
+      const page = browser.page;
+      const log = watchPage(page);
+      await signIn(page, server);
+      // From the admin page's link, with the title filled in as a title's "Queue ladder" link does.
+      await page.goto(`${server.url}/admin`, { waitUntil: 'load' });
+      await page.click('a[href="/admin/transcode"]');
+      await page.waitForSelector('#ladder-item', { timeout: 15_000 });
+      await page.goto(`${server.url}/admin/transcode?item=${movie.id}`, { waitUntil: 'load' });
+      await page.waitForSelector('#ladder-item', { timeout: 15_000 });
+      assert.equal(await page.inputValue('#ladder-item'), String(movie.id));
+      await page.fill('#ladder-heights', '240');
+      await page.click('form button[type=submit]');
+      // The row follows the job live until it is done.
+      const row = page.locator('tr[data-job]');
+      await row.filter({ hasText: 'done' }).waitFor({ timeout: 120_000 });
+      assert.match(await row.first().innerText(), /Lambda[\s\S]*done[\s\S]*100 %/);
+
+      // A second ladder, held still while running (SIGSTOP) so that the cancel finds it running.
+      await page.fill('#ladder-heights', '480, 360');
+      await page.click('form button[type=submit]');
+      const running = await waitFor('the second job runs ffmpeg', 60_000, async () => {
+        const jobs = await api.get('/api/v1/admin/transcode/jobs');
+        return jobs.find((j) => j.status === 'running' && j.live && j.live.ffmpeg_pid);
+      });
+      process.kill(running.live.ffmpeg_pid, 'SIGSTOP');
+      const runningRow = page.locator(`tr[data-job="${running.id}"]`);
+      await runningRow.filter({ hasText: 'running' }).waitFor({ timeout: 15_000 });
+      assert.match(await runningRow.innerText(), /segment \d+\/4/);
+      await runningRow.getByRole('button', { name: `Cancel job ${running.id}` }).click();
+      await runningRow.filter({ hasText: 'cancelled' }).waitFor({ timeout: 15_000 });
+      const job = await api.get(`/api/v1/admin/transcode/jobs/${running.id}`);
+      assert.equal(job.status, 'cancelled');
+      assert.deepEqual(log.filter((l) => l.startsWith('page error')), []);
     } catch (err) {
       if (server) err.message += `\n--- marquee output (last lines) ---\n${server.output().slice(-3000)}`;
       throw err;
