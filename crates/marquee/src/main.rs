@@ -4,6 +4,7 @@ mod config;
 mod demo;
 mod package;
 mod progress;
+mod transcode;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -76,6 +77,13 @@ enum Command {
         #[arg(long, env = "MARQUEE_TRANSCODE_JOBS", default_value_t = 1,
               value_parser = clap::value_parser!(u16).range(1..=64))]
         transcode_jobs: u16,
+    },
+    /// Ahead-of-time transcoding ladders: queue, list, cancel, watch progress.
+    Transcode {
+        #[arg(long, env = "MARQUEE_DATA", global = true)]
+        data: Option<PathBuf>,
+        #[command(subcommand)]
+        command: transcode::TranscodeCommand,
     },
     /// Manage users.
     User {
@@ -186,6 +194,15 @@ fn run(cli: Cli) -> Result<()> {
                 Extras { oidc, streams },
                 plans,
             ))
+        }
+        Command::Transcode { data, command } => {
+            let data = file.data_dir(data)?;
+            runtime()?.block_on(async {
+                let store = transcode::open(&data).await?;
+                let result = transcode::run(&store, command).await;
+                store.close().await;
+                result
+            })
         }
         Command::User {
             command:

@@ -457,3 +457,47 @@ async fn a_restarted_server_resumes_its_job_and_a_cancel_removes_unfinished_rung
     let list = api.get("/api/v1/admin/transcode/jobs").await;
     assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
 }
+
+#[tokio::test]
+async fn the_cli_queues_a_ladder_that_the_running_server_makes_and_watches_it_finish() {
+    let (data, media) = library().await;
+    let server = start(data.path(), media.path());
+    let api = server.admin().await;
+    server.wait_for_scan(&api).await;
+    let id = id_of(&api.get("/api/v1/movies").await, "Lambda");
+    let cli = |args: &[&str]| {
+        marquee()
+            .arg("transcode")
+            .args(args)
+            .arg("--data")
+            .arg(data.path())
+            .output()
+            .unwrap()
+    };
+    let out = cli(&["queue", "--item", &id.to_string(), "--heights", "240"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("queued"));
+    // `watch` returns once nothing is queued or running (the server's worker made it).
+    let out = cli(&["watch"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cli(&["list", "--json"]);
+    let jobs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(jobs[0]["status"], "done", "{jobs}");
+    assert_eq!(jobs[0]["heights"], json!([240]));
+    assert!(ladder_dir(data.path())
+        .join("1-h264-240/rendition.json")
+        .is_file());
+    // A finished job cannot be cancelled; the message says why.
+    let job_id = jobs[0]["id"].as_i64().unwrap().to_string();
+    let out = cli(&["cancel", &job_id]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already done"));
+}
