@@ -301,6 +301,13 @@ async fn a_ladder_is_made_survives_a_killed_ffmpeg_and_steers_capped_viewers() {
     let base = master_url.rsplit_once('/').unwrap().0.to_string();
     ffmpeg_decodes(&format!("{base}/r/2/aac/playlist.m3u8"));
     ffmpeg_decodes(&master_url);
+    // DASH gets the rungs as representations of one video AdaptationSet.
+    let mpd_url = server.url(info["dash"].as_str().unwrap());
+    assert!(mpd_url.ends_with("/l/x/manifest.mpd"), "{mpd_url}");
+    let mpd = reqwest::get(&mpd_url).await.unwrap().text().await.unwrap();
+    assert_eq!(mpd.matches("<Representation ").count(), 4, "{mpd}");
+    assert!(mpd.contains("media=\"r/1/h264-360/$Number$.m4s\""), "{mpd}");
+    ffmpeg_decodes(&mpd_url);
 
     // Safari decodes HEVC: the original is the top level, above the rungs.
     let safari = api
@@ -358,6 +365,13 @@ async fn a_ladder_is_made_survives_a_killed_ffmpeg_and_steers_capped_viewers() {
     assert_eq!(master.matches("#EXT-X-STREAM-INF").count(), 2, "{master}");
     assert!(!master.contains("h264-480"), "{master}");
     ffmpeg_decodes(&server.url(hls));
+    let mpd = reqwest::get(server.url(info["dash"].as_str().unwrap()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(mpd.matches("<Representation ").count(), 3, "{mpd}");
     let base = hls.rsplit_once('/').unwrap().0;
     let status = |path: String| {
         let url = server.url(&format!("{base}/{path}"));

@@ -511,6 +511,77 @@ pub fn ladder_master(levels: &[Level], audio: &LadderAudio) -> String {
     m
 }
 
+/// The static DASH MPD of a ladder: one video AdaptationSet with a Representation per level
+/// (each a ladder rung, `r/…/playlist.m3u8` in its `uri`) and the audio, all on `plan`.
+/// `audio_source_rate` is the source audio's sample rate (the AAC rung keeps it when it can).
+pub fn ladder_mpd(
+    plan: &marquee_media::SegmentPlan,
+    levels: &[Level],
+    audio: &LadderAudio,
+    audio_source_rate: u32,
+) -> String {
+    use crate::manifest::{timeline, transcoded_timeline, xml};
+    let mut m = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        m,
+        "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" profiles=\"urn:mpeg:dash:profile:isoff-live:2011\" \
+         type=\"static\" mediaPresentationDuration=\"PT{:.3}S\" minBufferTime=\"PT{}S\">",
+        plan.total_seconds().max(0.0),
+        plan.target_duration()
+    );
+    m.push_str("  <Period id=\"0\" start=\"PT0S\">\n");
+    let dir = |uri: &str| uri.trim_end_matches("/playlist.m3u8").to_string();
+    let template = |m: &mut String, dir: &str, r: Rendition, rate: u32| {
+        let (timescale, first, durations) = transcoded_timeline(plan, r, rate);
+        let _ = writeln!(
+            m,
+            "        <SegmentTemplate timescale=\"{timescale}\" initialization=\"{dir}/init.mp4\" media=\"{dir}/$Number$.m4s\" startNumber=\"0\">"
+        );
+        timeline(m, first, durations.into_iter());
+        m.push_str("        </SegmentTemplate>\n      </Representation>\n");
+    };
+    m.push_str("    <AdaptationSet id=\"1\" contentType=\"video\" mimeType=\"video/mp4\" segmentAlignment=\"true\" startWithSAP=\"1\">\n");
+    let mut sorted: Vec<&Level> = levels.iter().collect();
+    sorted.sort_by_key(|l| std::cmp::Reverse(l.peak_bps));
+    for l in sorted {
+        let d = dir(&l.uri);
+        let _ = write!(
+            m,
+            "      <Representation id=\"{}\" bandwidth=\"{}\" codecs=\"{}\" width=\"{}\" height=\"{}\"",
+            xml(&d.replace('/', "-")),
+            l.peak_bps,
+            xml(&l.codec),
+            l.width,
+            l.height
+        );
+        if let Some(f) = l.frame_rate {
+            let _ = write!(m, " frameRate=\"{}\"", (f * 1000.0).round() / 1000.0);
+        }
+        m.push_str(">\n");
+        template(&mut m, &d, Rendition::H264 { height: l.height }, 0);
+    }
+    m.push_str("    </AdaptationSet>\n");
+    let _ = write!(
+        m,
+        "    <AdaptationSet id=\"2\" contentType=\"audio\" mimeType=\"audio/mp4\" segmentAlignment=\"true\" startWithSAP=\"1\""
+    );
+    if let Some(l) = &audio.language {
+        let _ = write!(m, " lang=\"{}\"", xml(l));
+    }
+    let d = dir(&audio.uri);
+    let _ = writeln!(
+        m,
+        ">\n      <Representation id=\"{}\" bandwidth=\"{}\" codecs=\"{}\">\n        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"{}\"/>",
+        xml(&d.replace('/', "-")),
+        audio.peak_bps,
+        xml(&audio.codec),
+        audio.channels.max(1)
+    );
+    template(&mut m, &d, Rendition::AacStereo, audio_source_rate);
+    m.push_str("    </AdaptationSet>\n  </Period>\n</MPD>\n");
+    m
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! Ahead-of-time ladders: the admin API that queues, lists and cancels jobs
 //! (`/api/v1/admin/transcode/jobs`), and, under a stream URL, the ladder's master playlist
-//! (`l/{o|x}/master.m3u8`: with or without the original video) and its renditions
+//! (`l/{o|x}/master.m3u8`: with or without the original video; `l/x/manifest.mpd`: the rungs as
+//! DASH representations) and its renditions
 //! (`r/{track}/{rendition}/…`). Every level is filtered by the viewer's plan quality cap, on the
 //! master and again on each request.
 
@@ -14,7 +15,7 @@ use axum::{Json, Router};
 use marquee_media::TrackKind;
 use marquee_store::{LadderTarget, TranscodeJob};
 use marquee_transcode::decide::Rendition;
-use marquee_transcode::ladder::{ladder_master, LadderAudio, Level, Measured};
+use marquee_transcode::ladder::{ladder_master, ladder_mpd, LadderAudio, Level, Measured};
 use marquee_transcode::manifest::rendition_playlist;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -315,16 +316,28 @@ pub async fn stream(
     headers: &HeaderMap,
 ) -> Option<ApiResult<Response>> {
     let not_found = || ApiError::not_found(format!("no such stream file: {rest}"));
-    if let Some(variant) = rest
-        .strip_prefix("l/")
-        .and_then(|r| r.strip_suffix("/master.m3u8"))
-    {
-        let with_original = match variant {
-            "o" => true,
-            "x" => false,
+    if let Some((variant, file)) = rest.strip_prefix("l/").and_then(|r| r.split_once('/')) {
+        let with_original = match (variant, file) {
+            ("o", "master.m3u8") => true,
+            // The MPD offers the rungs only (the original's tracks keep their own timescales).
+            ("x", "master.m3u8") | (_, "manifest.mpd") => false,
             _ => return Some(Err(not_found())),
         };
         return Some(match offer(state, packaged, cap, with_original) {
+            Some(o) if file == "manifest.mpd" => {
+                let rate =
+                    main_audio(&packaged.index).map_or(48_000, |a| a.codec_config.sample_rate);
+                let mut body = playlist(
+                    ladder_mpd(&packaged.plan, &o.levels, &o.audio, rate),
+                    format!(
+                        "\"{}-ladder-mpd-{}\"",
+                        packaged.fingerprint,
+                        content_tag(&o)
+                    ),
+                );
+                body.content_type = "application/dash+xml";
+                body.respond(method, headers)
+            }
             Some(o) => playlist(
                 ladder_master(&o.levels, &o.audio),
                 format!(

@@ -490,7 +490,10 @@ pub async fn playback_info(
             Some(offer) => format!("{base}/{}", super::ladder::master_path(offer)),
             None => format!("{manifests}/master.m3u8"),
         },
-        dash: format!("{manifests}/manifest.mpd"),
+        dash: match &ladder {
+            Some(_) => format!("{base}/l/x/manifest.mpd"),
+            None => format!("{manifests}/manifest.mpd"),
+        },
         direct: format!("{base}/direct"),
         download: user
             .entitlement
