@@ -230,6 +230,16 @@ fx_vobsub_mp4() {
   "${FF[@]}" -i "$DIR/image_subs.mkv" -map 0:v -map 0:a -map 0:s:1 -c copy "$OUT"
 }
 
+# A 480-line HEVC + 5.1 AC-3 title for ahead-of-time ladders (480p, 360p and 240p rungs below
+# it): 24 s with a keyframe every 2 s, so a 6 s plan has four segments (a player switching
+# levels sees the new level from the next segment on).
+fx_ladder_480p_24s_mkv() {
+  "${FF[@]}" -f lavfi -i "$(vsrc 24 640x480)" -f lavfi -i "$(asrc 24)" \
+    -c:v libx265 -preset ultrafast -pix_fmt yuv420p \
+    -x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0 \
+    -c:a ac3 -b:a 192k -ac 6 "$OUT"
+}
+
 # Matroska: AV1 (only when an AV1 encoder is built in; see main below).
 fx_av1_mkv() {
   local enc=()
@@ -398,6 +408,7 @@ make_fixture h264_eac3.mkv fx_h264_eac3_mkv
 make_fixture hevc_ac3_20s.mkv fx_hevc_ac3_20s_mkv
 make_fixture image_subs.mkv fx_image_subs_mkv
 make_fixture vobsub.mp4 fx_vobsub_mp4
+make_fixture ladder_480p_24s.mkv fx_ladder_480p_24s_mkv
 if has_encoder libsvtav1 || has_encoder libaom-av1; then
   make_fixture av1.mkv fx_av1_mkv
 else

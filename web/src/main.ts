@@ -13,6 +13,7 @@ import { personPage } from "./pages/person";
 import { searchPage } from "./pages/search";
 import { accountPage } from "./pages/account";
 import { adminPage } from "./pages/admin";
+import { transcodePage } from "./pages/transcode";
 import { watchPage } from "./pages/watch";
 import { profilesPage } from "./pages/profiles";
 
@@ -28,6 +29,7 @@ route("/search", searchPage);
 route("/account", accountPage);
 route("/profiles", profilesPage, { chrome: false });
 route("/admin", adminPage);
+route("/admin/transcode", transcodePage);
 route("/watch/:id", watchPage, { chrome: false });
 
 const app = document.getElementById("app")!;

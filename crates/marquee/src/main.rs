@@ -4,6 +4,7 @@ mod config;
 mod demo;
 mod package;
 mod progress;
+mod transcode;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -72,6 +73,17 @@ enum Command {
         #[arg(long, env = "MARQUEE_WATCHED_THRESHOLD", default_value_t = 90.0,
               value_parser = parse_percentage)]
         watched_threshold: f64,
+        /// Ahead-of-time transcoding (ladder) jobs run at once.
+        #[arg(long, env = "MARQUEE_TRANSCODE_JOBS", default_value_t = 1,
+              value_parser = clap::value_parser!(u16).range(1..=64))]
+        transcode_jobs: u16,
+    },
+    /// Ahead-of-time transcoding ladders: queue, list, cancel, watch progress.
+    Transcode {
+        #[arg(long, env = "MARQUEE_DATA", global = true)]
+        data: Option<PathBuf>,
+        #[command(subcommand)]
+        command: transcode::TranscodeCommand,
     },
     /// Manage users.
     User {
@@ -158,6 +170,7 @@ fn run(cli: Cli) -> Result<()> {
             accounts,
             plans,
             watched_threshold,
+            transcode_jobs,
         } => {
             let data = file.data_dir(data)?;
             let media = file.media_dirs(media);
@@ -171,6 +184,7 @@ fn run(cli: Cli) -> Result<()> {
                 demo,
                 watch: !no_watch,
                 watched_threshold: watched_threshold / 100.0,
+                transcode_jobs: usize::from(transcode_jobs),
             };
             runtime()?.block_on(serve(
                 &data,
@@ -180,6 +194,15 @@ fn run(cli: Cli) -> Result<()> {
                 Extras { oidc, streams },
                 plans,
             ))
+        }
+        Command::Transcode { data, command } => {
+            let data = file.data_dir(data)?;
+            runtime()?.block_on(async {
+                let store = transcode::open(&data).await?;
+                let result = transcode::run(&store, command).await;
+                store.close().await;
+                result
+            })
         }
         Command::User {
             command:
@@ -328,6 +351,8 @@ struct ServeOptions {
     watch: bool,
     /// Share (0–1] of a title past which it counts as watched.
     watched_threshold: f64,
+    /// Ladder jobs run at once.
+    transcode_jobs: usize,
 }
 
 /// Optional features of `marquee serve`: OpenID Connect sign-in and stream limits (timeout in
@@ -345,6 +370,7 @@ async fn serve(
         demo,
         watch,
         watched_threshold,
+        transcode_jobs,
     }: ServeOptions,
     extras: Extras,
     plans: marquee_server::plans::Plans,
@@ -386,6 +412,7 @@ async fn serve(
         tracing::info!(provider = %name, "sign-in through OpenID Connect is on");
     }
     state.plans = Arc::new(plans);
+    state.ladders = Arc::new(marquee_server::ladder::Ladders::new(data, transcode_jobs));
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await

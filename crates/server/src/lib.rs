@@ -8,6 +8,7 @@ pub mod body;
 pub mod cache;
 pub mod error;
 pub mod extras;
+pub mod ladder;
 pub mod listen;
 pub mod oidc;
 pub mod openapi;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub viewing: api::viewer::Viewing,
     /// The search index (`DATA/search`); `marquee_search::keep_in_sync` keeps it current.
     pub search: Arc<marquee_search::SearchIndex>,
+    /// Ahead-of-time ladders: the jobs running and the finished renditions on disk.
+    pub ladders: Arc<ladder::Ladders>,
 }
 
 impl AppState {
@@ -108,6 +111,7 @@ impl AppState {
             streams: Arc::new(streams::StreamTracker::new(60, None)),
             plans: Arc::default(),
             search: Arc::new(search),
+            ladders: Arc::new(ladder::Ladders::new(data, 1)),
         })
     }
 
@@ -168,6 +172,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     extras::spawn(state.store.clone(), state.extras.clone());
+    ladder::spawn(state.clone());
     let limits = listen::Limits::from_fd_limit(listen::raise_fd_limit()).with_env();
     listen::serve(listener, router(state), limits, shutdown).await
 }

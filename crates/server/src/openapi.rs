@@ -5,7 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    admin, auth, catalog, editorial, oidc, plans, playback, profiles, search, streams, viewer,
+    admin, auth, catalog, editorial, ladder, oidc, plans, playback, profiles, search, streams,
+    viewer,
 };
 
 #[derive(OpenApi)]
@@ -31,6 +32,7 @@ use crate::api::{
         editorial::create_review, editorial::update_review, editorial::delete_review,
         editorial::reviews_by, editorial::similar, editorial::person_photo,
         search::search,
+        ladder::list_jobs, ladder::queue_jobs, ladder::get_job, ladder::cancel_job,
     ),
     modifiers(&BearerAuth),
     tags((name = "auth"), (name = "profiles"), (name = "catalog"), (name = "playback"), (name = "admin"), (name = "health"), (name = "plans"), (name = "viewer"))

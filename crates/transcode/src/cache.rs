@@ -61,7 +61,24 @@ pub struct SegmentCache {
     state: Mutex<State>,
 }
 
-const TMP_SUFFIX: &str = ".partial";
+pub const TMP_SUFFIX: &str = ".partial";
+
+/// Writes `bytes` to `path` under a temporary name (`.partial`) and renames it into place: a
+/// reader sees the whole file or none. The temporary file is removed on failure.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp_name = path.as_os_str().to_owned();
+    tmp_name.push(TMP_SUFFIX);
+    let tmp = PathBuf::from(tmp_name);
+    let written = std::fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_data()
+    });
+    let result = written.and_then(|_| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
 
 impl CacheError {
     /// Whether storing more (not trying again) is what cannot work: the cap or the disk.
@@ -161,15 +178,7 @@ impl SegmentCache {
                 return Err(io(e));
             }
         }
-        let mut tmp_name = path.as_os_str().to_owned();
-        tmp_name.push(TMP_SUFFIX);
-        let tmp = PathBuf::from(tmp_name);
-        let written = std::fs::File::create(&tmp).and_then(|mut f| {
-            f.write_all(bytes)?;
-            f.sync_data()
-        });
-        if let Err(e) = written.and_then(|_| std::fs::rename(&tmp, &path)) {
-            let _ = std::fs::remove_file(&tmp);
+        if let Err(e) = write_atomically(&path, bytes) {
             self.release(need);
             return Err(io(e));
         }

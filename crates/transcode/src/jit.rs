@@ -140,11 +140,11 @@ impl Title {
         }
     }
 
-    fn secs(&self, ticks: i64) -> f64 {
+    pub(crate) fn secs(&self, ticks: i64) -> f64 {
         ticks as f64 / f64::from(self.timescale)
     }
 
-    fn cut_secs(&self) -> Vec<f64> {
+    pub(crate) fn cut_secs(&self) -> Vec<f64> {
         self.starts.iter().map(|s| self.secs(*s)).collect()
     }
 }

@@ -12,6 +12,8 @@
 //! * [`jit`]: just-in-time jobs — runs started at the segment asked for, paused a window ahead,
 //!   stopped when idle, retried when killed — and [`cache`], the on-disk segment cache under a
 //!   size cap with LRU eviction and atomic writes.
+//! * [`ladder`]: ahead-of-time adaptive ladders kept under the data folder, measured for the
+//!   master playlist.
 //! * [`manifest`]: HLS master and media playlists that offer transcoded renditions next to
 //!   remuxed ones.
 //! * [`burn`]: image subtitles (PGS, VobSub) drawn into a video rendition.
@@ -24,6 +26,7 @@ pub mod command;
 pub mod decide;
 pub mod ffmpeg;
 pub mod jit;
+pub mod ladder;
 pub mod manifest;
 pub mod repackage;
 

@@ -252,15 +252,39 @@ pub fn hls_master_for(
     Some(m)
 }
 
-fn xml(s: &str) -> String {
+pub(crate) fn xml(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
 
+/// The timescale, first decode time and segment durations of a transcoded rendition on `plan`:
+/// video keeps the plan's timescale, AAC its sample rate (for a source at `sample_rate`).
+pub(crate) fn transcoded_timeline(
+    plan: &SegmentPlan,
+    r: Rendition,
+    sample_rate: u32,
+) -> (u64, i64, Vec<u64>) {
+    let ts = u64::from(plan.timescale.max(1));
+    let out = match r {
+        Rendition::H264 { .. } => ts,
+        Rendition::AacStereo => u64::from(crate::command::aac_rate(sample_rate)),
+    };
+    let at = |tick: i64| -> i64 { (i128::from(tick) * i128::from(out) / i128::from(ts)) as i64 };
+    let starts: Vec<i64> = plan.segments.iter().map(|s| at(s.start)).collect();
+    let end = at(plan
+        .segments
+        .last()
+        .map_or(0, |s| s.start + s.duration as i64));
+    let durations = (0..starts.len())
+        .map(|n| (starts.get(n + 1).copied().unwrap_or(end) - starts[n]).max(0) as u64)
+        .collect();
+    (out, starts.first().copied().unwrap_or(0), durations)
+}
+
 /// A SegmentTimeline: the first `S` carries the start time, equal durations run-length encoded.
-fn timeline(m: &mut String, first: i64, durations: impl Iterator<Item = u64>) {
+pub(crate) fn timeline(m: &mut String, first: i64, durations: impl Iterator<Item = u64>) {
     let mut runs: Vec<(u64, u64)> = Vec::new();
     for d in durations {
         match runs.last_mut() {
@@ -294,7 +318,6 @@ pub fn dash_mpd_for(
 ) -> Option<String> {
     // Validated (and ordered) as the HLS master does.
     hls_master_for(index, plan, choice, &[])?;
-    let ts = u64::from(plan.timescale.max(1));
     let mut m = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         m,
@@ -354,48 +377,30 @@ pub fn dash_mpd_for(
             }
             let dir = offer.dir();
             // Transcoded video keeps the plan's timescale; AAC its sample rate; remuxed tracks their own.
-            let (timescale, start, first, durations): (u64, usize, i64, Vec<u64>) = match c
-                .rendition
-            {
-                Some(r) => {
-                    let out = match r {
-                        Rendition::H264 { .. } => ts,
-                        Rendition::AacStereo => {
-                            u64::from(crate::command::aac_rate(track.codec_config.sample_rate))
-                        }
-                    };
-                    let at = |tick: i64| -> i64 {
-                        (i128::from(tick) * i128::from(out) / i128::from(ts)) as i64
-                    };
-                    let starts: Vec<i64> = plan.segments.iter().map(|s| at(s.start)).collect();
-                    let end = at(plan
-                        .segments
-                        .last()
-                        .map_or(0, |s| s.start + s.duration as i64));
-                    let durations = (0..starts.len())
-                        .map(|n| {
-                            (starts.get(n + 1).copied().unwrap_or(end) - starts[n]).max(0) as u64
-                        })
-                        .collect();
-                    (out, 0, starts.first().copied().unwrap_or(0), durations)
-                }
-                None => {
-                    let range = segment_range(track, plan);
-                    let first = range
-                        .clone()
-                        .next()
-                        .map(|n| {
-                            let s = plan.samples_for(track, n);
-                            track.samples.get(s.start).map_or(0, |x| x.pts().max(0))
-                        })
-                        .unwrap_or(0);
-                    let durations = range
-                        .clone()
-                        .map(|n| plan.track_duration(track, n))
-                        .collect();
-                    (u64::from(track.timescale), range.start, first, durations)
-                }
-            };
+            let (timescale, start, first, durations): (u64, usize, i64, Vec<u64>) =
+                match c.rendition {
+                    Some(r) => {
+                        let (out, first, durations) =
+                            transcoded_timeline(plan, r, track.codec_config.sample_rate);
+                        (out, 0, first, durations)
+                    }
+                    None => {
+                        let range = segment_range(track, plan);
+                        let first = range
+                            .clone()
+                            .next()
+                            .map(|n| {
+                                let s = plan.samples_for(track, n);
+                                track.samples.get(s.start).map_or(0, |x| x.pts().max(0))
+                            })
+                            .unwrap_or(0);
+                        let durations = range
+                            .clone()
+                            .map(|n| plan.track_duration(track, n))
+                            .collect();
+                        (u64::from(track.timescale), range.start, first, durations)
+                    }
+                };
             let _ = writeln!(
             m,
             "        <SegmentTemplate timescale=\"{timescale}\" initialization=\"{dir}/init.mp4\" media=\"{dir}/$Number$.m4s\" startNumber=\"{start}\">"

@@ -5,7 +5,7 @@ import type { PageContext } from "../router";
 
 export async function adminPage(main: HTMLElement, ctx: PageContext) {
   document.title = "Admin · Marquee";
-  const page = h("div", { class: "page admin" }, h("h1", null, "Administration"));
+  const page = h("div", { class: "page admin" }, h("h1", null, "Administration"), h("p", null, h("a", { href: "/admin/transcode" }, "Transcoding ladders →")));
   main.append(page);
   if (session.user && !session.user.is_admin) {
     page.append(notice("This page is for administrators."));

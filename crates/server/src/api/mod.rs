@@ -5,6 +5,7 @@ pub mod auth;
 pub mod catalog;
 pub mod editorial;
 pub mod extras;
+pub mod ladder;
 pub mod oidc;
 pub mod plans;
 pub mod playback;
@@ -98,6 +99,8 @@ pub fn router() -> Router<AppState> {
         .merge(viewer::router())
         .merge(editorial::router())
         .route("/search", get(search::search))
+        // Ahead-of-time transcoding ladders.
+        .merge(ladder::router())
 }
 
 /// `/stream/…`: signed URLs for players, readable from any origin.

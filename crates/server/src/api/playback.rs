@@ -391,7 +391,25 @@ pub async fn playback_info(
     super::catalog::check_playable(&state, &user, item_id).await?;
     let (file, real) = playable(&state, item_id).await?;
     let packaged = package(&state, &file, &real).await?;
-    check_quality_cap(&packaged, user.entitlement.max_height)?;
+    let decision = super::transcode::decision(&state, &packaged, &caps, None);
+    // With a finished ladder the viewer gets its levels within their plan's cap (and the
+    // original too when the client decodes it and it fits): no 403 for a title above the cap.
+    let plays_original = decision.tracks.iter().any(|d| {
+        d.kind == TrackKind::Video
+            && matches!(
+                d.delivery,
+                marquee_transcode::Delivery::Remux | marquee_transcode::Delivery::Direct
+            )
+    });
+    let ladder = super::ladder::offer(
+        &state,
+        &packaged,
+        user.entitlement.max_height,
+        plays_original,
+    );
+    if ladder.is_none() {
+        check_quality_cap(&packaged, user.entitlement.max_height)?;
+    }
     let stream = super::streams::open(&state, &user, item_id).await?;
     let expires = crate::unix_now() + PLAYBACK_TTL_SECS;
     let viewer = crate::signing::Viewer {
@@ -401,7 +419,6 @@ pub async fn playback_info(
     };
     let token = state.signer.sign(item_id, viewer, expires);
     let base = format!("/stream/{item_id}/{token}");
-    let decision = super::transcode::decision(&state, &packaged, &caps, None);
     let mut tracks = Vec::new();
     let mut subtitles: Vec<PlaybackSubtitle> = subtitles_of(&state, &packaged)
         .await
@@ -495,8 +512,14 @@ pub async fn playback_info(
     let extras = super::extras::playback_extras(&state, item_id, &real, &base).await?;
     Ok(Json(PlaybackInfo {
         item_id,
-        hls: format!("{manifests}/master.m3u8"),
-        dash: format!("{manifests}/manifest.mpd"),
+        hls: match &ladder {
+            Some(offer) => format!("{base}/{}", super::ladder::master_path(offer)),
+            None => format!("{manifests}/master.m3u8"),
+        },
+        dash: match &ladder {
+            Some(_) => format!("{base}/l/x/manifest.mpd"),
+            None => format!("{manifests}/manifest.mpd"),
+        },
         direct: format!("{base}/direct"),
         download: user
             .entitlement
@@ -577,7 +600,11 @@ pub async fn stream(
         .verify(item_id, &token, crate::unix_now())
         .map_err(|e| ApiError::forbidden(e.to_string()))?;
     // Under a client's `p/{choice}/`, everything but its master playlist is the file's own.
-    let rest = match rest.strip_prefix("p/").and_then(|r| r.split_once('/')) {
+    let rest = match rest
+        .strip_prefix("p/")
+        .or_else(|| rest.strip_prefix("l/"))
+        .and_then(|r| r.split_once('/'))
+    {
         Some((_, inner)) if inner != "master.m3u8" && inner != "manifest.mpd" => inner.to_string(),
         _ => rest,
     };
@@ -614,7 +641,15 @@ pub async fn stream(
     }
     let (file, real) = playable(&state, item_id).await?;
     let packaged = package(&state, &file, &real).await?;
-    check_quality_cap(&packaged, entitlement.max_height)?;
+    // A ladder's levels and transcoded renditions are checked against the cap one by one; the
+    // original file's tracks as a whole.
+    let cap = entitlement.max_height;
+    if let Some(r) = super::ladder::stream(&state, &packaged, &rest, cap, &method, &headers).await {
+        return Ok(r?);
+    }
+    if !super::transcode::rendition_within_cap(&rest, cap)? {
+        check_quality_cap(&packaged, cap)?;
+    }
     if rest == "direct" {
         return Ok(direct_response(&state, item_id, download, &method, &headers, version).await?);
     }

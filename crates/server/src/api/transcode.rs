@@ -255,6 +255,25 @@ pub fn burn_in_choice(
     )
 }
 
+/// Whether `rest` is a transcoded rendition (`t/{track}/{rendition}/…`) that a plan capped at
+/// `cap` may play (audio, or video at or under the cap): such renditions are checked on their
+/// own height rather than the source's. A video rendition above the cap is refused.
+pub fn rendition_within_cap(rest: &str, cap: Option<u32>) -> ApiResult<bool> {
+    let Some(rendition) = rest
+        .strip_prefix("t/")
+        .and_then(|r| r.split('/').nth(1))
+        .and_then(Rendition::parse)
+    else {
+        return Ok(false);
+    };
+    match (rendition, cap) {
+        (Rendition::H264 { height }, Some(c)) if height > c => Err(ApiError::forbidden(format!(
+            "your plan plays video up to {c}p; this rendition is {height}p"
+        ))),
+        _ => Ok(true),
+    }
+}
+
 /// Says once, at start-up, whether the server can transcode.
 pub fn announce(t: &Transcoder) {
     match t.ffmpeg() {
