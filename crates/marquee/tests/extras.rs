@@ -383,3 +383,69 @@ async fn chapters_and_sidecar_markers_without_ffmpeg() {
     let probe: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(probe["chapters"][2]["title"], "Credits");
 }
+
+#[tokio::test]
+async fn a_changed_sidecar_poster_gets_a_new_placeholder_and_version() {
+    let data = tempfile::tempdir().unwrap();
+    let media = tempfile::tempdir().unwrap();
+    place(media.path(), "Framed (2004)/Framed (2004).mp4", "tiny.mp4");
+    let poster = media.path().join("Framed (2004)/poster.jpg");
+    let paint = |w: u32, h: u32, rgb: [u8; 3]| {
+        image::RgbImage::from_fn(w, h, |x, _| {
+            // A gradient, so that the placeholder has something to describe.
+            let f = x as f32 / w as f32;
+            image::Rgb(rgb.map(|c| (f32::from(c) * (0.3 + 0.7 * f)) as u8))
+        })
+        .save(&poster)
+        .unwrap();
+    };
+    paint(60, 90, [200, 30, 30]);
+    let media_arg = media.path().to_str().unwrap();
+    let server = Server::start_with_env(
+        data.path(),
+        &["--media", media_arg, "--no-watch"],
+        &[("MARQUEE_FFMPEG", "/nonexistent/ffmpeg")],
+    );
+    let api = server.admin().await;
+    server.wait_for_scan(&api).await;
+    let id = id_of(&api.get("/api/v1/movies").await, "Framed");
+    let path = format!("/api/v1/items/{id}");
+    let poster_of = |v: &Value| {
+        v["artwork"]
+            .as_array()
+            .and_then(|a| a.iter().find(|a| a["kind"] == "poster"))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let first = poster_of(
+        &wait_for(&api, &path, "the poster's placeholder", |v| {
+            poster_of(v)["blurhash"].is_string()
+        })
+        .await,
+    );
+    assert_eq!(
+        (first["width"].as_u64(), first["height"].as_u64()),
+        (Some(60), Some(90))
+    );
+
+    // The same file name, another picture: a rescan makes a new placeholder and a new URL.
+    paint(120, 68, [20, 60, 220]);
+    let resp = api.post("/api/v1/admin/scan", serde_json::json!({})).await;
+    assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+    let second = poster_of(
+        &wait_for(&api, &path, "the new poster's placeholder", |v| {
+            poster_of(v)["width"] == 120
+        })
+        .await,
+    );
+    assert_eq!(second["height"], 68, "{second}");
+    assert_ne!(second["blurhash"], first["blurhash"]);
+    assert_ne!(
+        second["url"], first["url"],
+        "the cached-for-good URL must change"
+    );
+    let img = api.get_raw(second["url"].as_str().unwrap()).await;
+    assert_eq!(img.status(), 200);
+    let img = image::load_from_memory(&img.bytes().await.unwrap()).unwrap();
+    assert_eq!(img.width(), 120);
+}
