@@ -13,6 +13,26 @@ export function screenshotDir() {
   return dir;
 }
 
+/** The two screens every test is seen on: a 1080p TV or laptop and a phone. */
+export const SCREEN_SIZES = [[1920, 1080], [390, 844]];
+
+/**
+ * Saves `<base>-1920x1080.png` and `<base>-390x844.png` into screenshotDir() (the viewport is
+ * resized for each, then set back to 1920×1080); returns the files.
+ */
+export async function screenshotSizes(page, base) {
+  const files = [];
+  for (const [width, height] of SCREEN_SIZES) {
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(150); // let layout and transitions settle
+    const file = path.join(screenshotDir(), `${base}-${width}x${height}.png`);
+    await page.screenshot({ path: file, timeout: 15_000 });
+    files.push(file);
+  }
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  return files;
+}
+
 /** Records what the page logs and which requests fail, for the failure message. */
 export function watchPage(page) {
   const log = [];
@@ -43,9 +63,8 @@ export async function playThrough({ page, harnessOrigin, player, src, label, exp
   const log = watchPage(page);
   const snapshot = () => page.evaluate(() => window.e2e && window.e2e.snapshot()).catch((e) => ({ evaluateFailed: String(e) }));
   const shoot = async (name) => {
-    const file = path.join(shots, `${label}-${name}.png`);
-    await page.screenshot({ path: file, timeout: 15_000 }).catch(() => {});
-    return file;
+    const files = await screenshotSizes(page, `${label}-${name}`).catch(() => []);
+    return files.join(', ');
   };
   const fail = async (what, snap) => {
     const file = await shoot('failure');

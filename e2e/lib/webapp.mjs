@@ -1,23 +1,11 @@
 // Helpers for the web-app tests: signing in through the form, screenshots at the two sizes people
 // use (a 1080p screen and a phone), reading the player's state, and the checks that look at a
 // rendered page as a whole (contrast, layout shift).
-import path from 'node:path';
-import { screenshotDir } from './playback.mjs';
+import { screenshotSizes } from './playback.mjs';
 
-export const SIZES = [[1920, 1080], [390, 844]];
-
-/** Screenshots of the page at 1920×1080 and 390×844 (then back to 1920×1080); returns the files. */
-export async function shoot(page, name) {
-  const files = [];
-  for (const [width, height] of SIZES) {
-    await page.setViewportSize({ width, height });
-    await page.waitForTimeout(150); // let layout and transitions settle
-    const file = path.join(screenshotDir(), `webapp-${name}-${width}x${height}.png`);
-    await page.screenshot({ path: file, timeout: 15_000 });
-    files.push(file);
-  }
-  await page.setViewportSize({ width: 1920, height: 1080 });
-  return files;
+/** Screenshots of the page at 1920×1080 and 390×844 (`webapp-<name>-<w>x<h>.png`). */
+export function shoot(page, name) {
+  return screenshotSizes(page, `webapp-${name}`);
 }
 
 /**

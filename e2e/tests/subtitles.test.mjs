@@ -9,7 +9,7 @@ import path from 'node:path';
 import { marqueeBinary, startMarquee, Api, REPO_DIR } from '../lib/marquee.mjs';
 import { launchBrowser } from '../lib/browser.mjs';
 import { startStaticServer } from '../lib/static-server.mjs';
-import { watchPage, screenshotDir } from '../lib/playback.mjs';
+import { watchPage, screenshotDir, screenshotSizes } from '../lib/playback.mjs';
 
 const SRT = path.join(REPO_DIR, 'demo/library/Movies/Harbor Lights (2023)/Harbor Lights (2023).en.srt');
 
@@ -19,6 +19,7 @@ const cleanups = new Set();
 
 before(async () => {
   bin = marqueeBinary();
+  console.log(`screenshots: ${screenshotDir()}`);
   pages = await startStaticServer();
 }, { timeout: 30 * 60_000 });
 
@@ -84,7 +85,7 @@ for (const player of ['hls', 'dash']) {
         const withCues = tracks.find((t) => t.cues && t.cues.length > 0);
         if (withCues) {
           const cue = withCues.cues[0];
-          await page.screenshot({ path: path.join(screenshotDir(), `subtitles-${player}.png`) }).catch(() => {});
+          await screenshotSizes(page, `subtitles-${player}`);
           assert.ok(Math.abs(cue.start - want.start) < 0.1 && Math.abs(cue.end - want.end) < 0.1,
             `${player}: first cue at ${cue.start}–${cue.end} s, the SRT says ${want.start}–${want.end} s`);
           assert.equal(cue.text.replace(/<[^>]+>/g, ''), want.text);

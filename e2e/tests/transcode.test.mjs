@@ -12,7 +12,7 @@ import path from 'node:path';
 import { marqueeBinary, startMarquee, Api, REPO_DIR } from '../lib/marquee.mjs';
 import { launchBrowser } from '../lib/browser.mjs';
 import { startStaticServer } from '../lib/static-server.mjs';
-import { playThrough } from '../lib/playback.mjs';
+import { playThrough, screenshotDir } from '../lib/playback.mjs';
 
 const FIXTURE = 'hevc_ac3_20s.mkv';
 
@@ -36,6 +36,7 @@ const cleanups = new Set();
 
 before(async () => {
   bin = marqueeBinary();
+  console.log(`screenshots: ${screenshotDir()}`);
   pages = await startStaticServer();
   const fixtures = path.resolve(REPO_DIR, process.env.CARGO_TARGET_DIR || 'target', 'test-media');
   const gen = spawnSync('bash', [path.join(REPO_DIR, 'scripts/gen-test-media.sh'), fixtures], { stdio: ['ignore', 'ignore', 'inherit'] });

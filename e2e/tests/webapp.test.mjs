@@ -156,6 +156,26 @@ test('who is watching: a kids profile sees no mature title anywhere; leaving it 
   assert.ok(titles.includes('Harbor Lights'));
 }));
 
+test('search as you type: a name with a typo finds the person, whose page lists their titles', { timeout: 90_000 }, () => withDiagnostics(async () => {
+  await freshSession();
+  await page.goto(`${server.url}/`, { waitUntil: 'load' });
+  await page.click('.top a[href="/search"]');
+  await page.waitForSelector('#search-q', { timeout: 10_000 });
+  // Typed key by key, as a person would; "Iovene" is one letter off "Iovine".
+  await page.keyboard.type('jimmy iovene', { delay: 60 });
+  await page.waitForFunction(() => /results? for “jimmy iovene”/.test(document.querySelector('#search-status')?.textContent ?? ''), null, { timeout: 15_000 });
+  const chip = page.locator('.people-results .person-chip', { hasText: 'Jimmy Iovine' });
+  assert.equal(await chip.count(), 1, `people found: ${await page.textContent('.search-results')}`);
+  assert.equal(new URL(page.url()).searchParams.get('q'), 'jimmy iovene', 'the address keeps the query');
+  await shoot(page, 'search-typo');
+  await chip.click();
+  await page.waitForURL((u) => /^\/people\/\d+$/.test(u.pathname), { timeout: 10_000 });
+  await page.waitForSelector('.person-page h1', { timeout: 15_000 });
+  assert.equal(await page.textContent('.person-page h1'), 'Jimmy Iovine');
+  assert.match(await page.textContent('.person-page .credit-list'), /The Defiant Ones/);
+  await shoot(page, 'person');
+}));
+
 test('watch: play an episode, skip its intro, seek, switch audio and subtitles, and the next episode starts after the countdown', { timeout: 180_000 }, () => withDiagnostics(async () => {
   await signIn(page, server);
   await pickProfile('Grown-up');
@@ -254,6 +274,57 @@ test('watch: play an episode, skip its intro, seek, switch audio and subtitles, 
   const cw = await page.waitForSelector('#rail-continue .card', { timeout: 15_000 });
   assert.match(await cw.getAttribute('aria-label'), /The Defiant Ones.*Part Two/);
   await shoot(page, 'home-continue');
+}));
+
+test('scrub thumbnails: hovering the progress bar shows that moment from the sprite sheet', { timeout: 150_000 }, () => withDiagnostics(async () => {
+  await freshSession();
+  const series = (await pageFetch(page, 'GET', '/api/v1/series')).json.items[0];
+  const episode = (await pageFetch(page, 'GET', `/api/v1/series/${series.id}`)).json.seasons[0].episodes[2];
+  // The sprites are made in the background after the scan: wait until the playback info has them.
+  let track = null;
+  for (const deadline = Date.now() + 90_000; !track; await page.waitForTimeout(1000)) {
+    track = (await pageFetch(page, 'GET', `/api/v1/items/${episode.id}/playback`)).json?.thumbnails ?? null;
+    if (!track && Date.now() > deadline) throw new Error('no scrub thumbnails in the playback info after 90 s');
+  }
+  const vtt = await page.evaluate((u) => fetch(u).then((r) => r.text()), track);
+  const cues = vtt.split(/\n\n+/).map((block) => {
+    const m = /(\S+) --> (\S+)\n(\S+)#xywh=(\d+),(\d+),(\d+),(\d+)/.exec(block);
+    if (!m) return null;
+    const secs = (t) => t.split(':').reduce((a, x) => a * 60 + Number(x), 0);
+    return { start: secs(m[1]), end: secs(m[2]), sheet: m[3], xywh: m.slice(4).map(Number) };
+  }).filter(Boolean);
+  assert.ok(cues.length >= 4, `thumbnail cues: ${vtt.slice(0, 300)}`);
+
+  await page.goto(`${server.url}/watch/${episode.id}`, { waitUntil: 'load' });
+  if (await page.isVisible('#resume-play')) await page.click('#resume-play');
+  const playing = await waitForPlayer(page, 'the episode plays', 60_000, (s) => s.currentTime > 1 && s.duration > 0);
+  // Aim at the middle of the cue that holds 60 % of the way, away from its edges.
+  const cue = cues.find((c) => c.start <= playing.duration * 0.6 && playing.duration * 0.6 < c.end);
+  const fraction = (cue.start + cue.end) / 2 / playing.duration;
+  const box = await page.locator('#seek').boundingBox();
+  const sheetLoaded = page.waitForResponse((r) => r.url().includes(`/${cue.sheet}`), { timeout: 15_000 });
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
+  await page.mouse.move(box.x + box.width * fraction, box.y + box.height / 2, { steps: 5 });
+  await page.waitForSelector('.scrub:not([hidden]) .scrub-img:not([hidden])', { timeout: 5_000 });
+  const shown = await page.$eval('.scrub-img', (el) => {
+    const s = getComputedStyle(el);
+    return { image: s.backgroundImage, position: s.backgroundPosition, width: el.style.width, height: el.style.height, label: document.querySelector('.scrub-time').textContent };
+  });
+  const [x, y, w, hgt] = cue.xywh;
+  assert.ok(shown.image.includes(`/${cue.sheet}`), `the preview shows ${shown.image}, the cue names ${cue.sheet}`);
+  assert.equal(shown.position, `${-x}px ${-y}px`, `the tile at ${(fraction * playing.duration).toFixed(1)} s`);
+  assert.deepEqual([shown.width, shown.height], [`${w}px`, `${hgt}px`]);
+  const sheet = await sheetLoaded;
+  assert.equal(sheet.status(), 200, `${sheet.url()} answered ${sheet.status()}`);
+  assert.equal(sheet.headers()['content-type'], 'image/jpeg');
+  const size = await page.evaluate(async (css) => {
+    const img = new Image();
+    img.src = /url\("?(.*?)"?\)/.exec(css)[1];
+    await img.decode();
+    return [img.naturalWidth, img.naturalHeight];
+  }, shown.image);
+  assert.ok(size[0] >= x + w && size[1] >= y + hgt, `the sheet is ${size}, the tile ends at ${x + w}×${y + hgt}`);
+  await shoot(page, 'player-scrub');
 }));
 
 test('keyboard and remote: arrow keys and Enter reach a title and play it; focus is always visible', { timeout: 120_000 }, () => withDiagnostics(async () => {
@@ -358,5 +429,85 @@ test('the header fits a 360 px phone: every link is on screen', { timeout: 60_00
     const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(scrollWidth <= width, `the page scrolls sideways at ${width} px (${scrollWidth} px wide)`);
   }
-  await page.setViewportSize({ width: 1920, height: 1080 });
+  await shoot(page, 'header');
+}));
+
+test('admin plans: a plan made, given and edited on the admin page decides what a viewer may watch', { timeout: 150_000 }, () => withDiagnostics(async () => {
+  await freshSession();
+  await page.goto(`${server.url}/admin`, { waitUntil: 'load' });
+  await page.waitForSelector('#plan-list', { timeout: 15_000 });
+  await page.waitForSelector('#plan-list .muted', { timeout: 15_000 }); // no plans yet: everything is open
+
+  // A viewer account, from the users panel.
+  await page.fill('#nu-name', 'viewer');
+  await page.fill('#nu-pass', 'viewer-pass-1');
+  await page.click('form[aria-label="Create a user"] button[type=submit]');
+  await page.waitForSelector('#grant-user option:has-text("viewer")', { state: 'attached', timeout: 10_000 });
+
+  // A plan with one series, picked by searching for it.
+  await page.fill('#plan-name', 'Documentaries');
+  await page.fill('#plan-desc', 'Music documentaries');
+  await page.selectOption('#plan-height', '1080');
+  await page.fill('#plan-streams', '2');
+  await page.click('#plan-title-q');
+  await page.keyboard.type('defiant', { delay: 40 });
+  await page.click('button[aria-label^="Add The Defiant Ones"]', { timeout: 10_000 });
+  assert.match(await page.textContent('#plan-titles'), /The Defiant Ones/);
+  await page.click('.plan-form button[type=submit]');
+  const row = page.locator('#plan-list tr[data-plan="Documentaries"]');
+  await row.waitFor({ timeout: 10_000 });
+  assert.match(await row.textContent(), /1 title.*up to 1080p.*2/);
+
+  // Given to the viewer until a date a month away.
+  const until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+  await page.selectOption('#grant-user', { label: 'viewer' });
+  await page.selectOption('#grant-plan', { label: 'Documentaries' });
+  await page.fill('#grant-until', until);
+  await page.click('form[aria-label="Give a user a plan"] button[type=submit]');
+  const sub = page.locator('#subscriptions tr[data-user="viewer"]');
+  await page.waitForFunction(() => /Documentaries/.test(document.querySelector('#subscriptions tr[data-user="viewer"]')?.textContent ?? ''), null, { timeout: 10_000 });
+  assert.match(await sub.textContent(), /active/);
+  const expires = (await pageFetch(page, 'GET', `/api/v1/admin/users/${(await pageFetch(page, 'GET', '/api/v1/admin/users')).json.find((u) => u.username === 'viewer').id}/subscription`)).json.subscription.expires_at;
+  assert.equal(new Date(expires * 1000).toISOString().slice(0, 10) >= until, true, `expires ${expires}, picked ${until}`);
+  await page.locator('#plans-h').scrollIntoViewIfNeeded();
+  await shoot(page, 'admin-plans');
+
+  // The viewer: the series plays, the films carry a lock.
+  const locks = async () => {
+    await page.goto(`${server.url}/movies`, { waitUntil: 'load' });
+    await page.waitForSelector('.grid .card', { timeout: 15_000 });
+    return page.$$eval('.grid .card', (cards) => Object.fromEntries(cards.map((c) => [c.getAttribute('aria-label').split(' (')[0], !!c.querySelector('.lock-badge')])));
+  };
+  await signIn(page, server, { user: 'viewer', password: 'viewer-pass-1' });
+  assert.deepEqual(await locks(), { 'Harbor Lights': true, 'Paper Orbits': true, 'The Long Tide': true });
+  await shoot(page, 'viewer-locked');
+  await page.goto(`${server.url}/series`, { waitUntil: 'load' });
+  const series = await page.waitForSelector('.grid .card[aria-label^="The Defiant Ones"]', { timeout: 15_000 });
+  assert.equal(await series.$('.lock-badge'), null, 'the plan\'s series is locked');
+
+  // The administrator adds a film to the plan; the viewer's lock on it goes.
+  await freshSession();
+  await page.goto(`${server.url}/admin`, { waitUntil: 'load' });
+  await page.click('button[aria-label="Edit plan Documentaries"]', { timeout: 15_000 });
+  await page.waitForFunction(() => /The Defiant Ones/.test(document.querySelector('#plan-titles')?.textContent ?? ''), null, { timeout: 10_000 });
+  await page.click('#plan-title-q');
+  await page.keyboard.type('harbor', { delay: 40 });
+  await page.click('button[aria-label^="Add Harbor Lights"]', { timeout: 10_000 });
+  await page.click('.plan-form button[type=submit]');
+  await page.waitForFunction(() => /2 titles/.test(document.querySelector('#plan-list tr[data-plan="Documentaries"]')?.textContent ?? ''), null, { timeout: 10_000 });
+
+  // A plan with a subscriber cannot be deleted; an unused one can.
+  await page.click('button[aria-label="Delete plan Documentaries"]');
+  await page.click('button[aria-label="Confirm deleting plan Documentaries"]');
+  await page.waitForSelector('#plan-list + .form-msg.form-error', { timeout: 10_000 });
+  await page.fill('#plan-name', 'Spare');
+  await page.click('.plan-form button[type=submit]');
+  await page.locator('#plan-list tr[data-plan="Spare"]').waitFor({ timeout: 10_000 });
+  await page.click('button[aria-label="Delete plan Spare"]');
+  await page.click('button[aria-label="Confirm deleting plan Spare"]');
+  await page.locator('#plan-list tr[data-plan="Spare"]').waitFor({ state: 'detached', timeout: 10_000 });
+  assert.equal(await page.locator('#plan-list tr[data-plan="Documentaries"]').count(), 1);
+
+  await signIn(page, server, { user: 'viewer', password: 'viewer-pass-1' });
+  assert.deepEqual(await locks(), { 'Harbor Lights': false, 'Paper Orbits': true, 'The Long Tide': true });
 }));

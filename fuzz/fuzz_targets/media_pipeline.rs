@@ -17,6 +17,7 @@ pub fn run(data: &[u8]) {
     // The chapter parsers also get the raw bytes, not only chapters inside valid containers.
     let _ = chapters::finish(chapters::parse_chpl(data), 0);
     let _ = chapters::parse_matroska_chapters(data);
+    let _ = chapters::parse_chapter_sample(data);
     let Ok(info) = probe(Cursor::new(data), opts) else {
         return;
     };

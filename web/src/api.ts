@@ -99,6 +99,12 @@ export interface Entitlement {
   subscription?: { plan: { id: number; name: string }; source: string; status: string; started_at: number; expires_at?: number | null; grace_until?: number | null; cancel_at_period_end: boolean } | null;
   max_streams?: number | null; max_height?: number | null; downloads: boolean;
 }
+/** A plan as administrators edit it (GET/POST/PUT /api/v1/admin/plans). */
+export interface AdminPlan {
+  id: number; name: string; description?: string | null; all_titles: boolean; libraries: number[]; collections: string[];
+  items: number[]; max_height?: number | null; max_streams?: number | null; downloads: boolean;
+}
+export type PlanFields = Omit<AdminPlan, "id">;
 export interface ActiveStream { id: number; item_id: number; title: string; device?: string | null; profile_id?: number | null; started_at: number; last_seen: number }
 export interface ListParams { q?: string; genre?: string; year?: number; sort?: "title" | "year" | "added"; order?: "asc" | "desc"; offset?: number; limit?: number }
 
@@ -250,5 +256,13 @@ export const api = {
     users: (s?: AbortSignal) => get<User[]>("/api/v1/admin/users", s),
     createUser: (username: string, password: string, is_admin: boolean) =>
       request<User>("POST", "/api/v1/admin/users", { username, password, is_admin }),
+    plans: (s?: AbortSignal) => get<AdminPlan[]>("/api/v1/admin/plans", s),
+    createPlan: (p: PlanFields) => request<AdminPlan>("POST", "/api/v1/admin/plans", p),
+    updatePlan: (id: number, p: PlanFields) => request<AdminPlan>("PUT", `/api/v1/admin/plans/${id}`, p),
+    deletePlan: (id: number) => request<void>("DELETE", `/api/v1/admin/plans/${id}`),
+    subscription: (user: number, s?: AbortSignal) => get<Entitlement>(`/api/v1/admin/users/${user}/subscription`, s),
+    grant: (user: number, plan_id: number, expires_at?: number) =>
+      request<Entitlement>("PUT", `/api/v1/admin/users/${user}/subscription`, { plan_id, expires_at }),
+    revoke: (user: number) => request<unknown>("DELETE", `/api/v1/admin/users/${user}/subscription`),
   },
 };

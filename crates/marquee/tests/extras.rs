@@ -23,6 +23,31 @@ async fn wait_for(api: &Api, path: &str, what: &str, ready: impl Fn(&Value) -> b
     );
 }
 
+/// Reports a position for the signed-in account and answers whether the item now counts as
+/// watched (and resumes from the start).
+async fn watched_at(api: &Api, item: i64, position_ms: i64) -> bool {
+    let res = api
+        .post(
+            "/api/v1/me/progress",
+            serde_json::json!({"item_id": item, "position_ms": position_ms}),
+        )
+        .await;
+    let status = res.status();
+    let body: Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    assert_eq!(status, 200, "progress report: {body}");
+    assert_eq!(body["watched"], body["completed"], "{body}");
+    assert_eq!(
+        body["resume_ms"],
+        if body["completed"] == true {
+            0
+        } else {
+            position_ms
+        },
+        "{body}"
+    );
+    body["watched"] == true
+}
+
 fn ms(v: &Value) -> i64 {
     v.as_i64()
         .unwrap_or_else(|| panic!("not a number of ms: {v}"))
@@ -77,6 +102,10 @@ async fn a_shared_intro_and_ending_are_found_and_thumbnails_follow_the_file() {
             "episode {id}: the ending starts at {} ms, found {credits}",
             duration - 4000
         );
+        // The detected ending counts for "watched", well before 90 % of the episode.
+        assert!(credits + 200 < duration * 9 / 10, "{credits} / {duration}");
+        assert!(!watched_at(&api, *id, credits - 500).await, "episode {id}");
+        assert!(watched_at(&api, *id, credits + 200).await, "episode {id}");
 
         // Scrub thumbnails: a signed WebVTT track whose cues cover the whole video.
         let info = wait_for(&api, &path, "scrub thumbnails", |v| {
@@ -294,6 +323,9 @@ async fn chapters_and_sidecar_markers_without_ffmpeg() {
         serde_json::json!({"start_ms": 100, "end_ms": 400})
     );
     assert_eq!(info["credits"]["start_ms"], 800);
+    // The sidecar's credits mark the end for "watched": 850 ms of a 1 s film is short of 90 %.
+    assert!(!watched_at(&api, sidecar, 700).await);
+    assert!(watched_at(&api, sidecar, 850).await);
     assert!(
         info.get("thumbnails").is_none(),
         "no ffmpeg, no thumbnails: {info}"
@@ -334,6 +366,9 @@ async fn chapters_and_sidecar_markers_without_ffmpeg() {
             "{title}"
         );
         assert_eq!(info["credits"]["start_ms"], 3000, "{title}");
+        // A "Credits" chapter does too (3.1 s of 4 s is short of 90 %).
+        assert!(!watched_at(&api, id, 2900).await, "{title}");
+        assert!(watched_at(&api, id, 3100).await, "{title}");
         // Without ffmpeg nothing is generated: no poster stands in for the missing one.
         let detail = api.get(&format!("/api/v1/items/{id}")).await;
         assert_eq!(detail["artwork"], serde_json::json!([]), "{title}");
@@ -347,4 +382,70 @@ async fn chapters_and_sidecar_markers_without_ffmpeg() {
         .unwrap();
     let probe: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(probe["chapters"][2]["title"], "Credits");
+}
+
+#[tokio::test]
+async fn a_changed_sidecar_poster_gets_a_new_placeholder_and_version() {
+    let data = tempfile::tempdir().unwrap();
+    let media = tempfile::tempdir().unwrap();
+    place(media.path(), "Framed (2004)/Framed (2004).mp4", "tiny.mp4");
+    let poster = media.path().join("Framed (2004)/poster.jpg");
+    let paint = |w: u32, h: u32, rgb: [u8; 3]| {
+        image::RgbImage::from_fn(w, h, |x, _| {
+            // A gradient, so that the placeholder has something to describe.
+            let f = x as f32 / w as f32;
+            image::Rgb(rgb.map(|c| (f32::from(c) * (0.3 + 0.7 * f)) as u8))
+        })
+        .save(&poster)
+        .unwrap();
+    };
+    paint(60, 90, [200, 30, 30]);
+    let media_arg = media.path().to_str().unwrap();
+    let server = Server::start_with_env(
+        data.path(),
+        &["--media", media_arg, "--no-watch"],
+        &[("MARQUEE_FFMPEG", "/nonexistent/ffmpeg")],
+    );
+    let api = server.admin().await;
+    server.wait_for_scan(&api).await;
+    let id = id_of(&api.get("/api/v1/movies").await, "Framed");
+    let path = format!("/api/v1/items/{id}");
+    let poster_of = |v: &Value| {
+        v["artwork"]
+            .as_array()
+            .and_then(|a| a.iter().find(|a| a["kind"] == "poster"))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let first = poster_of(
+        &wait_for(&api, &path, "the poster's placeholder", |v| {
+            poster_of(v)["blurhash"].is_string()
+        })
+        .await,
+    );
+    assert_eq!(
+        (first["width"].as_u64(), first["height"].as_u64()),
+        (Some(60), Some(90))
+    );
+
+    // The same file name, another picture: a rescan makes a new placeholder and a new URL.
+    paint(120, 68, [20, 60, 220]);
+    let resp = api.post("/api/v1/admin/scan", serde_json::json!({})).await;
+    assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+    let second = poster_of(
+        &wait_for(&api, &path, "the new poster's placeholder", |v| {
+            poster_of(v)["width"] == 120
+        })
+        .await,
+    );
+    assert_eq!(second["height"], 68, "{second}");
+    assert_ne!(second["blurhash"], first["blurhash"]);
+    assert_ne!(
+        second["url"], first["url"],
+        "the cached-for-good URL must change"
+    );
+    let img = api.get_raw(second["url"].as_str().unwrap()).await;
+    assert_eq!(img.status(), 200);
+    let img = image::load_from_memory(&img.bytes().await.unwrap()).unwrap();
+    assert_eq!(img.width(), 120);
 }

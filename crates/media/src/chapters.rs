@@ -1,5 +1,7 @@
 //! Chapters stored in the container: MP4 `chpl` (the Nero chapter list that ffmpeg, mp4v2 and
-//! HandBrake write in `moov/udta`) and Matroska `Chapters`.
+//! HandBrake write in `moov/udta`), the samples of a QuickTime chapter track (a text track that
+//! another track points to with `tref/chap`; Apple's tools write only this) and Matroska
+//! `Chapters`.
 //!
 //! Both parsers work on a box or element already loaded into memory and never fail: a damaged
 //! list yields the chapters read before the damage. Chapters are sorted, capped in number and
@@ -64,6 +66,16 @@ pub fn parse_chpl(payload: &[u8]) -> Vec<Chapter> {
         });
     }
     out
+}
+
+/// The title in one sample of a QuickTime chapter track: a 16-bit big-endian length, then the
+/// text (UTF-8, or UTF-16 after a byte-order mark); modifier boxes may follow. A length past the
+/// end of the sample keeps what is there.
+pub fn parse_chapter_sample(sample: &[u8]) -> Option<String> {
+    let len = usize::from(u16::from_be_bytes([*sample.first()?, *sample.get(1)?]));
+    let text = sample.get(2..)?;
+    let text = text.get(..len).unwrap_or(text);
+    clean_title(&crate::subtitle::decode_text(text))
 }
 
 const EDITION_ENTRY: u32 = 0x45B9;
@@ -219,6 +231,37 @@ mod tests {
         let mut b = chpl(0, &[(5, "X")]);
         b[4] = 200;
         assert_eq!(parse_chpl(&b).len(), 1);
+    }
+
+    #[test]
+    fn chapter_track_samples() {
+        let sample = |text: &[u8], extra: &[u8]| {
+            let mut b = (text.len() as u16).to_be_bytes().to_vec();
+            b.extend(text);
+            b.extend(extra);
+            b
+        };
+        // ffmpeg adds an `encd` box after the text.
+        let encd = [0, 0, 0, 12, b'e', b'n', b'c', b'd', 0, 0, 1, 0];
+        assert_eq!(
+            parse_chapter_sample(&sample(b"Act One", &encd)).as_deref(),
+            Some("Act One")
+        );
+        let utf16: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("Épilogue".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(
+            parse_chapter_sample(&sample(&utf16, &[])).as_deref(),
+            Some("Épilogue")
+        );
+        // Empty, cut short, or a length beyond the sample.
+        assert_eq!(parse_chapter_sample(&sample(b"", &[])), None);
+        assert_eq!(parse_chapter_sample(&[0]), None);
+        assert_eq!(
+            parse_chapter_sample(&[0, 200, b'H', b'i']).as_deref(),
+            Some("Hi")
+        );
     }
 
     fn el(id: u32, body: &[u8]) -> Vec<u8> {

@@ -645,3 +645,45 @@ fn chapters_match_ffprobe() {
     let info = probe_path(&fixture("h264_aac.mp4").unwrap(), COUNT).unwrap();
     assert!(info.chapters.is_empty());
 }
+
+/// An MP4 whose chapters are only in a QuickTime chapter track (no `chpl`, as Apple's tools write
+/// them): ffmpeg's file with its `chpl` box turned into `free`, so the titles and times can come
+/// from nothing but the chapter track's samples. ffprobe reads the same file the same way.
+#[test]
+fn chapters_from_a_quicktime_chapter_track_alone() {
+    let mut bytes = std::fs::read(fixture("chapters.mp4").unwrap()).unwrap();
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"chpl")
+        .expect("ffmpeg wrote a chpl box");
+    bytes[at..at + 4].copy_from_slice(b"free");
+    assert!(!bytes.windows(4).any(|w| w == b"chpl"));
+    let info = probe(Cursor::new(&bytes), COUNT).unwrap();
+    let got: Vec<(u64, Option<u64>, &str)> = info
+        .chapters
+        .iter()
+        .map(|c| (c.start_ms, c.end_ms, c.title.as_deref().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        &got[..2],
+        [(0, Some(1500), "Intro"), (1500, Some(3000), "Part One")]
+    );
+    assert_eq!((got[2].0, got[2].2), (3000, "Credits"));
+
+    let path = std::env::temp_dir().join(format!("marquee-qt-chapters-{}.mp4", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-show_chapters", "-of", "json"])
+        .arg(&path)
+        .output()
+        .expect("run ffprobe");
+    std::fs::remove_file(&path).unwrap();
+    let theirs: Value = serde_json::from_slice(&out.stdout).expect("ffprobe JSON");
+    let titles: Vec<_> = theirs["chapters"]
+        .as_array()
+        .expect("chapters")
+        .iter()
+        .map(|c| c["tags"]["title"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(titles, ["Intro", "Part One", "Credits"]);
+}

@@ -526,6 +526,13 @@ async fn write_artwork(
             .bind(path_bytes(path))
             .execute(&mut **tx)
             .await?;
+        // The scan writes artwork again because a sidecar changed, maybe this very image (same
+        // path, new pixels): its placeholder and `?v=` are made again by the extras worker.
+        sqlx::query("DELETE FROM artwork_placeholders WHERE item_id = ? AND kind = ?")
+            .bind(item_id)
+            .bind(kind)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@ import { api, session, type ScanStatus, type User } from "../api";
 import { formatUnix, h } from "../dom";
 import { notice } from "../components";
 import type { PageContext } from "../router";
+import { plansPanel } from "./admin-plans";
 
 export async function adminPage(main: HTMLElement, ctx: PageContext) {
   document.title = "Admin · Marquee";
@@ -18,6 +19,8 @@ export async function adminPage(main: HTMLElement, ctx: PageContext) {
   const users = h("section", { class: "card-panel", "aria-labelledby": "users-h" }, h("h2", { id: "users-h" }, "Users"));
   const health = h("section", { class: "card-panel", "aria-labelledby": "health-h" }, h("h2", { id: "health-h" }, "Server"));
   page.append(h("div", { class: "admin-grid" }, scan, libs), h("div", { class: "admin-grid" }, health, fails), users);
+  const plans = plansPanel(signal);
+  page.append(plans.el);
 
   // Server health: /healthz, and how long it takes to answer from here.
   const healthFacts = h("dl", { class: "facts", id: "health" });
@@ -169,6 +172,7 @@ export async function adminPage(main: HTMLElement, ctx: PageContext) {
       umsg.classList.add("form-ok");
       uform.reset();
       renderUsers(await api.admin.users(signal));
+      void plans.reload().catch(() => {});
     } catch (err) {
       umsg.textContent = err instanceof Error ? err.message : String(err);
       umsg.classList.add("form-error");
@@ -181,5 +185,6 @@ export async function adminPage(main: HTMLElement, ctx: PageContext) {
     poll(),
     loadFailures().catch((e) => err(fails, e)),
     api.admin.users(signal).then(renderUsers).catch((e) => err(users, e)),
+    plans.ready,
   ]);
 }

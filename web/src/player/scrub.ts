@@ -77,7 +77,7 @@ export class ScrubPreview {
         const [x, y, w, hgt] = thumb.xywh;
         this.img.style.width = `${w}px`;
         this.img.style.height = `${hgt}px`;
-        this.img.style.backgroundPosition = `-${x}px -${y}px`;
+        this.img.style.backgroundPosition = `${-x}px ${-y}px`;
         this.img.style.backgroundSize = "auto";
       } else {
         this.img.style.width = "";

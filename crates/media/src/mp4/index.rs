@@ -117,7 +117,7 @@ pub(crate) fn build<R: Read + Seek>(
 
 /// The presentation offset (media ticks) of the first edit: empty edits delay
 /// the track, a media_time skips into it.
-fn edit_offset(t: &Trak, movie_ts: u32) -> i64 {
+pub(super) fn edit_offset(t: &Trak, movie_ts: u32) -> i64 {
     let Some((empty, media_time)) = t.first_edit else {
         return 0;
     };
@@ -178,7 +178,7 @@ fn invalid(msg: &str) -> ProbeError {
 }
 
 /// Samples of a non-fragmented track from its tables.
-fn table_samples(trak: &Trak, file_len: u64) -> Result<Vec<Sample>, ProbeError> {
+pub(super) fn table_samples(trak: &Trak, file_len: u64) -> Result<Vec<Sample>, ProbeError> {
     let t = &trak.tables;
     let n64 = if t.sample_count > 0 {
         u64::from(t.sample_count)

@@ -122,7 +122,10 @@ pub(crate) fn probe<R: Read + Seek>(
         pos = pos.saturating_add(size);
     }
 
-    let movie = movie.ok_or(ProbeError::NoMoov)?;
+    let mut movie = movie.ok_or(ProbeError::NoMoov)?;
+    if movie.chapters.is_empty() {
+        movie.chapters = chapter_track(src, &movie);
+    }
     let container = match (major_brand, first_box) {
         (Some(b), _) if &b == b"qt  " => Container::Mov,
         (None, Some(_)) => Container::Mov, // classic QuickTime files have no ftyp
@@ -224,7 +227,8 @@ pub(crate) fn parse_moov(moov: &[u8]) -> Result<Movie, ProbeError> {
         }
     }
     // A QuickTime chapter track is a text track holding chapter titles, not subtitles: it is
-    // told apart so that players are not offered it (the titles come from `chpl`).
+    // told apart so that players are not offered it (the titles come from `chpl`, else from its
+    // samples: `chapter_track`).
     let chapter_tracks: Vec<u32> = m
         .tracks
         .iter()
@@ -238,6 +242,43 @@ pub(crate) fn parse_moov(moov: &[u8]) -> Result<Movie, ProbeError> {
         t.handler = *b"chap";
     }
     Ok(m)
+}
+
+/// Largest chapter-track sample read (a title and its style boxes).
+const MAX_CHAPTER_SAMPLE: u32 = 4096;
+
+/// Chapters from a QuickTime chapter track, for files without `chpl`: each sample of the track is
+/// one chapter's title, starting at the sample's time. Damage keeps the chapters read before it.
+fn chapter_track<R: Read + Seek>(src: &mut Source<R>, movie: &Movie) -> Vec<crate::Chapter> {
+    let Some(trak) = movie.tracks.iter().find(|t| &t.handler == b"chap") else {
+        return Vec::new();
+    };
+    if trak.timescale == 0 {
+        return Vec::new();
+    }
+    let Ok(samples) = index::table_samples(trak, src.len()) else {
+        return Vec::new();
+    };
+    let offset = index::edit_offset(trak, movie.timescale);
+    let mut out = Vec::new();
+    for s in samples.iter().take(crate::chapters::MAX_CHAPTERS) {
+        let mut buf = vec![0u8; s.size.min(MAX_CHAPTER_SAMPLE) as usize];
+        let Ok(n) = src.read_at(s.offset, &mut buf) else {
+            break;
+        };
+        let Some(start_ms) = to_ms(
+            s.dts.saturating_add(offset).max(0) as u64,
+            u64::from(trak.timescale),
+        ) else {
+            break;
+        };
+        out.push(crate::Chapter {
+            start_ms,
+            end_ms: None,
+            title: crate::chapters::parse_chapter_sample(&buf[..n]),
+        });
+    }
+    out
 }
 
 fn parse_trak(trak: &[u8]) -> Result<Trak, ProbeError> {

@@ -274,11 +274,14 @@ fn artwork_url(item_id: i64, kind: &str) -> String {
 }
 
 impl Store {
-    /// What the watched rule needs about an item: its kind and its file's duration.
-    // The credits marker joins here once markers are stored (chapters and intro detection).
+    /// What the watched rule needs about an item: its kind, its file's duration and where its
+    /// end credits start — the extras worker's marker (from a chapter, a sidecar or the audio
+    /// matched across a season), only while it describes the file as it is now.
     pub async fn item_timing(&self, item_id: i64) -> Result<ItemTiming> {
         let r = sqlx::query(
-            "SELECT i.kind, f.duration_ms FROM items i LEFT JOIN media_files f ON f.id = i.file_id
+            "SELECT i.kind, f.duration_ms, x.credits_start_ms
+             FROM items i LEFT JOIN media_files f ON f.id = i.file_id
+             LEFT JOIN file_extras x ON x.file_id = f.id AND x.fingerprint = f.fingerprint
              WHERE i.id = ?",
         )
         .bind(item_id)
@@ -288,7 +291,7 @@ impl Store {
         Ok(ItemTiming {
             kind: r.try_get(0)?,
             duration_ms: r.try_get(1)?,
-            credits_start_ms: None,
+            credits_start_ms: r.try_get(2)?,
         })
     }
 
