@@ -56,24 +56,6 @@ async fn wait_job(api: &Api, id: i64, secs: u64, done: impl Fn(&Value) -> bool) 
     panic!("job {id} did not get there within {secs} s: {last}");
 }
 
-/// Every file under `dir`.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 /// The one title's ladder folder.
 fn ladder_dir(data: &Path) -> PathBuf {
     let root = data.join("transcode/ladder");
@@ -91,20 +73,6 @@ fn alive(pid: i64) -> bool {
         .ok()
         .and_then(|s| s.rsplit_once(')').map(|(_, r)| r.trim().to_string()))
         .is_some_and(|r| !r.starts_with('Z'))
-}
-
-fn ffmpeg_decodes(url: &str) {
-    let out = Command::new("ffmpeg")
-        .args([
-            "-nostdin", "-v", "error", "-xerror", "-i", url, "-f", "null", "-",
-        ])
-        .output()
-        .expect("ffmpeg");
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "ffmpeg failed on {url}:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// The H.264 profile name and level ffprobe reads from a rendition.
@@ -145,7 +113,7 @@ fn attr<'a>(line: &'a str, name: &str) -> &'a str {
 }
 
 fn no_partials(dir: &Path) {
-    for f in files(dir) {
+    for f in files_under(dir) {
         assert!(!f.to_string_lossy().ends_with(".partial"), "{f:?}");
     }
 }
@@ -403,7 +371,7 @@ async fn a_restarted_server_resumes_its_job_and_a_cancel_removes_unfinished_rung
     })
     .await;
     let first = ladder_dir(data.path()).join("1-h264-480");
-    let before: Vec<(PathBuf, std::time::SystemTime)> = files(&first)
+    let before: Vec<(PathBuf, std::time::SystemTime)> = files_under(&first)
         .into_iter()
         .map(|f| {
             let t = std::fs::metadata(&f).unwrap().modified().unwrap();

@@ -5,25 +5,9 @@
 mod common;
 use common::*;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const TITLE: &str = "Movies/Upsilon (2011)/Upsilon (2011).mkv";
-
-/// `ffmpeg -xerror` decodes every stream of `url` without an error.
-fn ffmpeg_decodes(url: &str) {
-    let out = Command::new("ffmpeg")
-        .args([
-            "-nostdin", "-v", "error", "-xerror", "-i", url, "-map", "0", "-f", "null", "-",
-        ])
-        .output()
-        .expect("ffmpeg (install it)");
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "ffmpeg failed on {url}:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// Codec names of `url`'s streams, as ffprobe sees them.
 fn codecs(url: &str) -> Vec<String> {
@@ -82,39 +66,6 @@ fn first_pts(init: &[u8], segment: &[u8]) -> f64 {
         .lines()
         .find_map(|l| l.trim().trim_end_matches(',').parse::<f64>().ok())
         .expect("a packet")
-}
-
-/// Whether `bytes` is a sequence of whole ISO-BMFF boxes (a complete segment).
-fn whole_boxes(bytes: &[u8]) -> bool {
-    let mut at = 0usize;
-    while at + 8 <= bytes.len() {
-        let size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
-        if size < 8 {
-            return false;
-        }
-        at += size;
-    }
-    at == bytes.len()
-}
-
-/// Every file in the cache, and none partial.
-fn cached_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 async fn get_bytes(url: &str) -> (u16, Vec<u8>) {
@@ -265,7 +216,7 @@ async fn hevc_ac3_is_transcoded_for_chromium_in_line_with_the_original() {
     assert_eq!(codecs(&mpd_url), vec!["aac", "h264"]);
     // Every cached segment is whole.
     let cache = server.data.join("transcode/cache");
-    let files = cached_files(&cache);
+    let files = files_under(&cache);
     assert!(files.len() >= 8, "{files:?}");
     for f in files {
         assert!(!f.to_string_lossy().ends_with(".partial"), "{f:?}");
@@ -317,7 +268,7 @@ async fn a_killed_ffmpeg_is_retried_and_leaves_no_partial_segment() {
     assert!(whole_boxes(&body));
     let (status, _) = get_bytes(&seg(3)).await;
     assert_eq!(status, 200);
-    for f in cached_files(&server.data.join("transcode/cache")) {
+    for f in files_under(&server.data.join("transcode/cache")) {
         assert!(!f.to_string_lossy().ends_with(".partial"), "{f:?}");
         assert!(
             whole_boxes(&std::fs::read(&f).unwrap()),

@@ -8,21 +8,6 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// `ffmpeg -xerror` decodes every stream of `url` without an error.
-fn ffmpeg_decodes(url: &str) {
-    let out = Command::new("ffmpeg")
-        .args([
-            "-nostdin", "-v", "error", "-xerror", "-i", url, "-map", "0", "-f", "null", "-",
-        ])
-        .output()
-        .expect("ffmpeg (install it)");
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "ffmpeg failed on {url}:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 async fn fetch(url: &str) -> Vec<u8> {
     let resp = reqwest::get(url).await.unwrap();
     let status = resp.status();
@@ -194,36 +179,6 @@ async fn image_subtitles_are_burnt_into_every_level_when_chosen() {
         TOP,
     );
     assert!(v > 225.0, "top box at 5 s, VobSub in MP4: {v}");
-}
-
-/// Every file under `dir`.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
-/// Whether `bytes` is a sequence of whole ISO-BMFF boxes.
-fn whole_boxes(bytes: &[u8]) -> bool {
-    let mut at = 0usize;
-    while at + 8 <= bytes.len() {
-        let size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
-        if size < 8 {
-            return false;
-        }
-        at += size;
-    }
-    at == bytes.len() && !bytes.is_empty()
 }
 
 /// A tmpfs mounted at a folder, unmounted when dropped.

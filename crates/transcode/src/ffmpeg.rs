@@ -212,6 +212,16 @@ impl Process {
         }
     }
 
+    /// Kills it and waits (up to `limit`) until it has been reaped, so that whoever reports it
+    /// stopped tells the truth.
+    pub fn kill_and_wait(self, limit: std::time::Duration) {
+        self.signal(libc::SIGKILL);
+        let deadline = std::time::Instant::now() + limit;
+        while self.exited().is_none() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
     /// Pauses it (SIGSTOP) or lets it go on (SIGCONT).
     pub fn pause(&self, paused: bool) {
         self.signal(if paused { libc::SIGSTOP } else { libc::SIGCONT });

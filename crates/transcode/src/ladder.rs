@@ -312,9 +312,9 @@ impl Rung<'_> {
             }
             std::thread::sleep(Duration::from_millis(100));
         };
+        // Gone before the status says so: a cancel answers only once ffmpeg has stopped.
+        process.kill_and_wait(Duration::from_secs(2));
         set(&|s| s.pid = None);
-        // Dropping the process kills it if it still runs.
-        drop(process);
         result
     }
 

@@ -245,3 +245,49 @@ pub fn scan(data: &Path, media: &[&Path]) -> serde_json::Value {
         )
     })
 }
+
+/// `ffmpeg -xerror` decodes every stream of `url` without an error.
+pub fn ffmpeg_decodes(url: &str) {
+    let out = Command::new("ffmpeg")
+        .args([
+            "-nostdin", "-v", "error", "-xerror", "-i", url, "-map", "0", "-f", "null", "-",
+        ])
+        .output()
+        .expect("ffmpeg (scripts/test installs it)");
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "ffmpeg failed on {url}:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Whether `bytes` is a non-empty sequence of whole ISO-BMFF boxes (a complete segment).
+pub fn whole_boxes(bytes: &[u8]) -> bool {
+    let mut at = 0usize;
+    while at + 8 <= bytes.len() {
+        let size = u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+        if size < 8 {
+            return false;
+        }
+        at += size as usize;
+    }
+    at == bytes.len() && !bytes.is_empty()
+}
+
+/// Every file under `dir`, sorted (none when it does not exist).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
