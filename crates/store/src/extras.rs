@@ -203,7 +203,7 @@ impl Store {
         .bind(now())
         .execute(&self.writer)
         .await?;
-        self.bump_generation();
+        self.bump_generation_soon();
         Ok(())
     }
 
@@ -448,7 +448,7 @@ impl Store {
         .bind(still.height)
         .execute(&self.writer)
         .await?;
-        self.bump_generation();
+        self.bump_generation_soon();
         Ok(())
     }
 

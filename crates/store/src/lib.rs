@@ -70,7 +70,31 @@ pub struct Store {
     /// Bumped by every write that changes what the catalog shows, so readers can cache answers
     /// and know when they are stale.
     generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Changes that may show a little late (see [`Store::bump_generation_soon`]).
+    late: std::sync::Arc<LateChanges>,
 }
+
+/// Background changes not yet counted in the generation, and when it last moved.
+#[derive(Default)]
+struct LateChanges {
+    pending: std::sync::atomic::AtomicBool,
+    last_bump_ms: std::sync::atomic::AtomicU64,
+    clock: std::sync::OnceLock<std::time::Instant>,
+}
+
+impl LateChanges {
+    fn now_ms(&self) -> u64 {
+        self.clock
+            .get_or_init(std::time::Instant::now)
+            .elapsed()
+            .as_millis() as u64
+    }
+}
+
+/// How long a background change (a generated still, a placeholder) may wait before it empties
+/// the response caches: a worker saving thousands of them then costs one cache refill every
+/// interval instead of one per save.
+const LATE_CHANGE_DELAY_MS: u64 = 2_000;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -103,17 +127,37 @@ impl Store {
             writer,
             reader,
             generation: Default::default(),
+            late: Default::default(),
         })
     }
 
     /// The catalog's current generation: answers computed at an older one may be stale.
     pub fn generation(&self) -> u64 {
-        self.generation.load(std::sync::atomic::Ordering::Acquire)
+        use std::sync::atomic::Ordering;
+        let late = &self.late;
+        if late.pending.load(Ordering::Acquire)
+            && late.now_ms() >= late.last_bump_ms.load(Ordering::Acquire) + LATE_CHANGE_DELAY_MS
+            && late.pending.swap(false, Ordering::AcqRel)
+        {
+            self.bump_generation();
+        }
+        self.generation.load(Ordering::Acquire)
     }
 
     pub(crate) fn bump_generation(&self) {
-        self.generation
-            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        use std::sync::atomic::Ordering;
+        self.late
+            .last_bump_ms
+            .store(self.late.now_ms(), Ordering::Release);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// For background changes that may show up to [`LATE_CHANGE_DELAY_MS`] late: counted in the
+    /// generation by the first reader after that delay, so bursts of them coalesce.
+    pub(crate) fn bump_generation_soon(&self) {
+        self.late
+            .pending
+            .store(true, std::sync::atomic::Ordering::Release);
     }
 
     /// `PRAGMA integrity_check`: `Ok(())` when the database file is sound.
