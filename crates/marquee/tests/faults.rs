@@ -274,27 +274,20 @@ async fn slow_and_idle_connections_cannot_exhaust_the_server() {
     let many = 2000.min((own as usize).saturating_sub(200));
     let data = tempfile::tempdir().unwrap();
     // Header timeout of 2 s instead of 20 s, to keep the test short.
-    let mut child = KillOnDrop(
-        marquee()
-            .args(["serve", "--listen", "127.0.0.1:0", "--no-watch", "--data"])
-            .arg(data.path())
-            .env("MARQUEE_LOG", "warn")
-            .env("MARQUEE_HEADER_TIMEOUT", "2")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap(),
+    let server = Server::start_with_env(
+        data.path(),
+        &["--no-watch"],
+        &[("MARQUEE_HEADER_TIMEOUT", "2")],
     );
-    let server = started(&mut child.0);
-    let pid = child.0.id();
-    let addr = server.trim_start_matches("http://").to_string();
+    let pid = server.child.id();
+    let addr = server.base.trim_start_matches("http://").to_string();
     // A new connection per check, like a new visitor: a pooled one may have been closed by the
     // server's idle timeout, which is the behaviour under test, not a failure.
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .build()
         .unwrap();
-    let health = format!("{server}/healthz");
+    let health = server.url("/healthz");
     healthz_within(&client, &health, Duration::from_secs(5)).await;
     let (rss0, fds0) = (rss_kb(pid), open_fds(pid));
 
@@ -333,28 +326,22 @@ async fn slow_and_idle_connections_cannot_exhaust_the_server() {
         "{fds2} descriptors open after, {fds0} before"
     );
     healthz_within(&client, &health, Duration::from_secs(1)).await;
-    drop(child);
+    drop(server);
 
     // With few descriptors (ulimit -n 256), more slow clients than the server may hold: it never
     // runs out of descriptors and a normal request is answered once timeouts free a slot.
     let data = tempfile::tempdir().unwrap();
-    let mut child = KillOnDrop(
-        Command::new("sh")
-            .arg("-c")
-            .arg("ulimit -n 256 && exec \"$0\" serve --listen 127.0.0.1:0 --no-watch --data \"$1\"")
-            .arg(env!("CARGO_BIN_EXE_marquee"))
-            .arg(data.path())
-            .env("MARQUEE_LOG", "warn")
-            .env("MARQUEE_HEADER_TIMEOUT", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap(),
-    );
-    let server = started(&mut child.0);
-    let pid = child.0.id();
-    let addr = server.trim_start_matches("http://").to_string();
-    let health = format!("{server}/healthz");
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg("ulimit -n 256 && exec \"$0\" serve --listen 127.0.0.1:0 --no-watch --data \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_marquee"))
+        .arg(data.path())
+        .env("MARQUEE_HEADER_TIMEOUT", "1");
+    let mut server = Server::spawn(command, data.path());
+    let pid = server.child.id();
+    let addr = server.base.trim_start_matches("http://").to_string();
+    let health = server.url("/healthz");
     let mut slow = slowloris(&addr, 400);
     let client = reqwest::Client::new();
     let waited = tokio::spawn({
@@ -371,40 +358,7 @@ async fn slow_and_idle_connections_cannot_exhaust_the_server() {
     let waited = waited.await.unwrap();
     eprintln!("400 slow connections, ulimit -n 256: at most {most} fds; a normal request waited {waited:?}");
     assert!(most < 256, "{most} descriptors open with a limit of 256");
-    assert!(alive_pid(&mut child.0));
-}
-
-/// A server process killed when the test ends, also when it fails (a leaked server would hold
-/// the test's output pipe open).
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn alive_pid(child: &mut std::process::Child) -> bool {
-    child.try_wait().unwrap().is_none()
-}
-
-/// Waits for `marquee serve`'s "listening on" line; answers its base URL and keeps draining.
-fn started(child: &mut std::process::Child) -> String {
-    use std::io::BufRead;
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = std::io::BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("marquee serve exited before listening")
-            .unwrap();
-        if let Some(url) = line.split("listening on ").nth(1) {
-            break url.trim().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    base
+    assert!(alive(&mut server));
 }
 
 /// A tmpfs mounted for the length of a test.

@@ -73,13 +73,22 @@ impl Server {
 
     /// As [`Server::start`], with more environment variables (secrets go there, not in flags).
     pub fn start_with_env(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut child = marquee()
+        let mut command = marquee();
+        command
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
             .args(args)
-            .envs(env.iter().copied())
-            .env("MARQUEE_LOG", "warn")
-            .envs(env.iter().copied())
+            .envs(env.iter().copied());
+        Server::spawn(command, data)
+    }
+
+    /// Starts `command`, which must run `marquee serve` on DATA (through a wrapper such as
+    /// `sh -c 'ulimit …; exec …'` if need be), and waits until it listens.
+    pub fn spawn(mut command: Command, data: &Path) -> Server {
+        if !command.get_envs().any(|(k, _)| k == "MARQUEE_LOG") {
+            command.env("MARQUEE_LOG", "warn");
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

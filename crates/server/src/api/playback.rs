@@ -667,8 +667,9 @@ pub async fn stream(
         return Ok(r?);
     }
     let not_found = || ApiError::not_found(format!("no such stream file: {rest}"));
+    // Generated text reads nothing from the source, so it names none (no open per playlist).
     let text = |body: String, content_type: &'static str, tag: &str| SliceBody {
-        source: real.clone(),
+        source: Default::default(),
         etag: format!("\"{}-{tag}\"", file.fingerprint),
         slices: vec![marquee_media::Slice::Bytes(body.into_bytes())].into(),
         content_type,
