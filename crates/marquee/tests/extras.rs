@@ -159,7 +159,7 @@ async fn a_shared_intro_and_ending_are_found_and_thumbnails_follow_the_file() {
         // A bad token is refused.
         let (prefix, name) = vtt_url.rsplit_once('/').unwrap();
         let (prefix, token) = prefix.rsplit_once('/').unwrap();
-        let other = if token.ends_with('A') { 'B' } else { 'A' };
+        let other = if token.ends_with('0') { '1' } else { '0' };
         let forged = format!("{prefix}/{}{other}/{name}", &token[..token.len() - 1]);
         assert_eq!(
             reqwest::get(&forged).await.unwrap().status(),

@@ -210,6 +210,11 @@ impl Signer {
             stream,
         };
         let expires: i64 = expires.parse().map_err(|_| TokenError::Malformed)?;
+        // One spelling per token: `hex` would also take upper case, and a token
+        // that can be respelled makes a second cache key for the same grant.
+        if tag.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Err(TokenError::Malformed);
+        }
         let tag = hex::decode(tag).map_err(|_| TokenError::Malformed)?;
         if tag.len() != 16 {
             return Err(TokenError::Malformed);
@@ -323,6 +328,11 @@ mod tests {
             stream: 1,
         };
         assert_eq!(s.verify(42, &s.sign(42, kids, 1000), 10), Ok(kids));
+        // The same tag in upper case is another spelling, and refused.
+        let (head, tag) = t.rsplit_once('-').unwrap();
+        let shouted = format!("{head}-{}", tag.to_ascii_uppercase());
+        assert_ne!(shouted, t, "the tag has a letter");
+        assert_eq!(s.verify(42, &shouted, 10), Err(TokenError::Malformed));
         for bad in [
             "",
             "x",
