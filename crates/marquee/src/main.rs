@@ -101,6 +101,10 @@ enum Command {
         /// Target segment duration in seconds (cuts land on the next keyframe).
         #[arg(long, default_value_t = marquee_server::DEFAULT_SEGMENT_SECS as f64)]
         segment_duration: f64,
+        /// Target duration of the first segment, shorter so that players start sooner
+        /// (never longer than --segment-duration).
+        #[arg(long, default_value_t = marquee_server::DEFAULT_FIRST_SEGMENT_SECS as f64)]
+        first_segment_duration: f64,
     },
 }
 
@@ -152,7 +156,8 @@ fn run(cli: Cli) -> Result<()> {
             file: path,
             out,
             segment_duration,
-        } => package::package(&path, &out, segment_duration),
+            first_segment_duration,
+        } => package::package(&path, &out, segment_duration, first_segment_duration),
         Command::Scan { data, media, json } => {
             let data = file.data_dir(data)?;
             let media = file.media_dirs(media);

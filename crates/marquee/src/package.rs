@@ -10,12 +10,15 @@ use marquee_catalog::subtitles::{subtitle_sources, webvtt};
 use marquee_media::manifest::{segment_range, track_dir};
 use marquee_media::{
     build_index_path, dash_mpd, hls_master, hls_media_playlist, hls_subtitle_playlist,
-    init_segment, media_segment, plan_segments, Slice, UrlOptions,
+    init_segment, media_segment, plan_segments_quick_start, Slice, UrlOptions,
 };
 
-pub fn package(source: &Path, out: &Path, segment_secs: f64) -> Result<()> {
+pub fn package(source: &Path, out: &Path, segment_secs: f64, first_secs: f64) -> Result<()> {
     if !(segment_secs.is_finite() && (0.5..=60.0).contains(&segment_secs)) {
         bail!("--segment-duration must be between 0.5 and 60 seconds");
+    }
+    if !(first_secs.is_finite() && (0.5..=60.0).contains(&first_secs)) {
+        bail!("--first-segment-duration must be between 0.5 and 60 seconds");
     }
     let index =
         build_index_path(source).with_context(|| format!("cannot read {}", source.display()))?;
@@ -25,7 +28,11 @@ pub fn package(source: &Path, out: &Path, segment_secs: f64) -> Result<()> {
             source.display()
         )
     })?;
-    let plan = plan_segments(reference, Duration::from_secs_f64(segment_secs));
+    let plan = plan_segments_quick_start(
+        reference,
+        Duration::from_secs_f64(segment_secs),
+        Duration::from_secs_f64(first_secs),
+    );
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let urls = UrlOptions::default();
     // Text subtitles, embedded or beside the file, as the server offers them. One that cannot be

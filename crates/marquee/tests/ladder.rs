@@ -220,7 +220,8 @@ async fn a_ladder_is_made_survives_a_killed_ffmpeg_and_steers_capped_viewers() {
         .unwrap();
         // Recompute from the files: sizes over the plan's durations.
         let seg_dir = dir.join(format!("1-{rendition}"));
-        let bytes: u64 = (0..4)
+        // 24 s: a 2 s first segment, then 6 s ones.
+        let bytes: u64 = (0..5)
             .map(|n| {
                 std::fs::metadata(seg_dir.join(format!("{n}.m4s")))
                     .unwrap()
@@ -378,7 +379,7 @@ async fn a_restarted_server_resumes_its_job_and_a_cancel_removes_unfinished_rung
             (f, t)
         })
         .collect();
-    assert_eq!(before.len(), 6, "{before:?}"); // init, 4 segments, rendition.json
+    assert_eq!(before.len(), 7, "{before:?}"); // init, 5 segments, rendition.json
     drop(server);
 
     let server = start(data.path(), media.path());

@@ -17,7 +17,7 @@ async fn fetch(url: &str) -> Vec<u8> {
 }
 
 /// Mean luma (0–255) of the `w`×`h` box at `x`,`y` of the frame shown at `at` seconds of the
-/// fMP4 made of `init` and `segment`, decoded by ffmpeg.
+/// fMP4 made of `init` and `segment` (one or more media segments), decoded by ffmpeg.
 fn box_luma(init: &[u8], segment: &[u8], at: f64, (x, y, w, h): (u32, u32, u32, u32)) -> f64 {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("segment.mp4");
@@ -133,10 +133,15 @@ async fn image_subtitles_are_burnt_into_every_level_when_chosen() {
     // The pictures are in the video: at 2 s the bottom box is white where the plain rendition
     // shows the test pattern, and the top box (no cue then) is the same in both.
     let get = |rendition: &str, file: &str| server.url(&format!("{base}/t/1/{rendition}/{file}"));
+    // Both segments (a 2 s first one, then the rest), one after the other as a player reads them.
+    let both = |rendition: &str| {
+        let (first, second) = (get(rendition, "0.m4s"), get(rendition, "1.m4s"));
+        async move { [fetch(&first).await, fetch(&second).await].concat() }
+    };
     let plain_init = fetch(&get("h264-480", "init.mp4")).await;
-    let plain = fetch(&get("h264-480", "0.m4s")).await;
+    let plain = both("h264-480").await;
     let burnt_init = fetch(&get("h264-480+s3", "init.mp4")).await;
-    let burnt = fetch(&get("h264-480+s3", "0.m4s")).await;
+    let burnt = both("h264-480+s3").await;
     assert_ne!(plain, burnt, "the burnt segment is cached apart");
     let (b, p) = (
         box_luma(&burnt_init, &burnt, 2.0, BOTTOM),
@@ -150,7 +155,7 @@ async fn image_subtitles_are_burnt_into_every_level_when_chosen() {
     assert!((b - p).abs() < 8.0, "top box: burnt {b}, plain {p}");
     // VobSub, the second cue (top, 4–7.5 s).
     let vob_init = fetch(&get("h264-480+s4", "init.mp4")).await;
-    let vob = fetch(&get("h264-480+s4", "0.m4s")).await;
+    let vob = both("h264-480+s4").await;
     let v = box_luma(&vob_init, &vob, 5.0, TOP);
     let p = box_luma(&plain_init, &plain, 5.0, TOP);
     assert!(
@@ -172,12 +177,12 @@ async fn image_subtitles_are_burnt_into_every_level_when_chosen() {
     assert!(hls.contains("/p/1.h264-480+s3,2/master.m3u8"), "{info}");
     let mp4_base = hls.split("/p/").next().unwrap();
     let mp4_get = |file: &str| server.url(&format!("{mp4_base}/t/1/h264-480+s3/{file}"));
-    let v = box_luma(
-        &fetch(&mp4_get("init.mp4")).await,
-        &fetch(&mp4_get("0.m4s")).await,
-        5.0,
-        TOP,
-    );
+    let mp4_segments = [
+        fetch(&mp4_get("0.m4s")).await,
+        fetch(&mp4_get("1.m4s")).await,
+    ]
+    .concat();
+    let v = box_luma(&fetch(&mp4_get("init.mp4")).await, &mp4_segments, 5.0, TOP);
     assert!(v > 225.0, "top box at 5 s, VobSub in MP4: {v}");
 }
 

@@ -51,7 +51,7 @@ pub use index::{build_index, build_index_path, CodecConfig, Sample, SampleIndex,
 pub use manifest::{
     dash_mpd, hls_master, hls_media_playlist, hls_subtitle_playlist, SubtitleRendition, UrlOptions,
 };
-pub use plan::{plan_segments, PlannedSegment, SegmentPlan};
+pub use plan::{plan_segments, plan_segments_quick_start, PlannedSegment, SegmentPlan};
 pub use progressive::{progressive_mp4, progressive_tracks, ProgressiveCursor, ProgressiveMp4};
 
 use source::Source;

@@ -147,10 +147,25 @@ fn ticks_to_secs(t: u64, ts: u32) -> f64 {
 /// Video is cut only at keyframes; other tracks at any sample.  An empty track
 /// yields an empty plan.
 pub fn plan_segments(reference: &TrackIndex, target: Duration) -> SegmentPlan {
+    plan_segments_quick_start(reference, target, target)
+}
+
+/// Like [`plan_segments`], with the first segment cut at the first keyframe
+/// after `first` instead of `target`: a player starts after its first segment,
+/// and a just-in-time transcode of a short first segment is ready sooner.
+/// Later boundaries stay `target` apart, from `first` on.
+pub fn plan_segments_quick_start(
+    reference: &TrackIndex,
+    target: Duration,
+    first: Duration,
+) -> SegmentPlan {
     let samples = &reference.samples;
     let ts = u64::from(reference.timescale.max(1));
-    let target_ticks = i64::try_from((target.as_nanos() * u128::from(ts) / 1_000_000_000).max(1))
-        .unwrap_or(i64::MAX);
+    let ticks = |d: Duration| {
+        i64::try_from((d.as_nanos() * u128::from(ts) / 1_000_000_000).max(1)).unwrap_or(i64::MAX)
+    };
+    let target_ticks = ticks(target);
+    let first_ticks = ticks(first.min(target));
     let mut plan = SegmentPlan {
         track_id: reference.track_id,
         timescale: reference.timescale.max(1),
@@ -164,7 +179,7 @@ pub fn plan_segments(reference: &TrackIndex, target: Duration) -> SegmentPlan {
     // Segment 0 starts at the earliest presentation of its first GOP (with
     // B-frames the keyframe is not always the first presented frame).
     let mut starts: Vec<(usize, i64)> = vec![(0, first.pts())];
-    let mut boundary = first.pts().saturating_add(target_ticks);
+    let mut boundary = first.pts().saturating_add(first_ticks);
     for (i, s) in samples.iter().enumerate().skip(1) {
         if video && !s.keyframe {
             continue;
@@ -273,6 +288,29 @@ mod tests {
         let starts: Vec<_> = p.segments.iter().map(|s| s.start).collect();
         assert_eq!(starts, vec![0, 100, 200]);
         assert_eq!(p.target_duration(), 4);
+    }
+
+    #[test]
+    fn a_quick_first_segment_keeps_the_grid_after_it() {
+        // 25 fps, a keyframe every second, 20 s; first cut after 2 s, then every 6 s.
+        let frames: Vec<_> = (0..500).map(|i| (1, i % 25 == 0)).collect();
+        let t = track(TrackKind::Video, 25, &frames, &[]);
+        let p = plan_segments_quick_start(&t, Duration::from_secs(6), Duration::from_secs(2));
+        check_invariants(&t, &p);
+        let starts: Vec<_> = p.segments.iter().map(|s| s.start / 25).collect();
+        assert_eq!(starts, vec![0, 2, 8, 14]);
+        // A first target longer than the rest is the plain plan.
+        let same = plan_segments_quick_start(&t, Duration::from_secs(6), Duration::from_secs(9));
+        assert_eq!(same, plan_segments(&t, Duration::from_secs(6)));
+        // A long first GOP: the first cut waits for the next keyframe.
+        let frames: Vec<_> = (0..500)
+            .map(|i| (1, i == 0 || i >= 125 && i % 25 == 0))
+            .collect();
+        let t = track(TrackKind::Video, 25, &frames, &[]);
+        let p = plan_segments_quick_start(&t, Duration::from_secs(6), Duration::from_secs(2));
+        check_invariants(&t, &p);
+        let starts: Vec<_> = p.segments.iter().map(|s| s.start / 25).collect();
+        assert_eq!(starts, vec![0, 5, 8, 14]);
     }
 
     #[test]

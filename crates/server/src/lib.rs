@@ -30,6 +30,9 @@ use tower_http::trace::TraceLayer;
 
 /// Target segment duration for HLS and DASH.
 pub const DEFAULT_SEGMENT_SECS: u64 = 6;
+/// Target duration of the first segment: a player starts once it has one, and a just-in-time
+/// transcode of 2 s is ready in about a third of the time of 6 s.
+pub const DEFAULT_FIRST_SEGMENT_SECS: u64 = 2;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -83,6 +86,7 @@ impl AppState {
         let packaging = packaging::PackagingCache::new(
             data.join("index"),
             std::time::Duration::from_secs(DEFAULT_SEGMENT_SECS),
+            std::time::Duration::from_secs(DEFAULT_FIRST_SEGMENT_SECS),
         );
         // MARQUEE_FFMPEG: a path, or `none` to turn transcoding off.
         let ffmpeg =

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use marquee_catalog::subtitles::SubtitleSource;
 use marquee_media::{
-    dash_mpd, hls_master, plan_segments, progressive_mp4, progressive_tracks, ProgressiveMp4,
-    SampleIndex, SegmentPlan, SubtitleRendition, UrlOptions,
+    dash_mpd, hls_master, plan_segments_quick_start, progressive_mp4, progressive_tracks,
+    ProgressiveMp4, SampleIndex, SegmentPlan, SubtitleRendition, UrlOptions,
 };
 use tokio::sync::OnceCell;
 
@@ -115,6 +115,7 @@ pub fn renditions(m: &Manifests) -> Vec<SubtitleRendition> {
 pub struct PackagingCache {
     dir: PathBuf,
     target: Duration,
+    first_target: Duration,
     recent: Mutex<VecDeque<Arc<Packaged>>>,
 }
 
@@ -123,10 +124,11 @@ pub struct PackagingCache {
 const RECENT: usize = 8;
 
 impl PackagingCache {
-    pub fn new(dir: PathBuf, target: Duration) -> PackagingCache {
+    pub fn new(dir: PathBuf, target: Duration, first_target: Duration) -> PackagingCache {
         PackagingCache {
             dir,
             target,
+            first_target,
             recent: Mutex::new(VecDeque::new()),
         }
     }
@@ -138,7 +140,7 @@ impl PackagingCache {
         }
         let cache_file = self.dir.join(format!("{}.mqix", sanitise(fingerprint)));
         let source_owned = source.to_path_buf();
-        let target = self.target;
+        let (target, first_target) = (self.target, self.first_target);
         let fp = fingerprint.to_string();
         let cache = cache_file.clone();
         let (packaged, fresh) =
@@ -157,7 +159,7 @@ impl PackagingCache {
                 let reference = index
                     .reference_track()
                     .ok_or_else(|| "no video or audio track that can be streamed".to_string())?;
-                let plan = plan_segments(reference, target);
+                let plan = plan_segments_quick_start(reference, target, first_target);
                 let no_progressive = progressive_tracks(&index).err().map(|e| e.to_string());
                 Ok((
                     Packaged {
