@@ -66,7 +66,11 @@ export interface NextEpisode {
 export interface Playback {
   hls?: string | null; dash?: string | null; direct?: string | null; duration_ms?: number | null;
   tracks?: { id: number | string; kind: string; codec?: string; language?: string | null; name?: string | null; browser_playable?: boolean; delivery?: "direct" | "remux" | "transcode" | "unavailable"; rendition?: string; reason?: string }[];
-  subtitles?: { language?: string | null; label?: string | null; url?: string | null; note?: string | null }[];
+  subtitles?: {
+    language?: string | null; label?: string | null; url?: string | null; note?: string | null;
+    /** Picture subtitles (PGS, VobSub): the video with them drawn in, transcoded on demand. */
+    burn_in?: { hls?: string | null; dash?: string | null } | null;
+  }[];
   /** The playback session these links belong to (concurrent stream limits). */
   stream_id?: number; heartbeat_secs?: number;
   /** Where this profile left off (servers with viewing history). */

@@ -160,16 +160,26 @@ pub enum ProbeError {
 /// The container is recognised from the first bytes, not a file name.
 pub fn probe<R: Read + Seek>(reader: R, opts: ProbeOptions) -> Result<ProbeInfo, ProbeError> {
     let mut src = Source::new(reader)?;
+    probe_source(&mut src, opts).map(|(info, _)| info)
+}
+
+/// [`probe`] from an open source; for ISO BMFF also the parsed `moov`, which the
+/// sample index is built from.
+pub(crate) fn probe_source<R: Read + Seek>(
+    src: &mut Source<R>,
+    opts: ProbeOptions,
+) -> Result<(ProbeInfo, Option<mp4::Movie>), ProbeError> {
     if src.len() == 0 {
         return Err(ProbeError::Empty);
     }
     let mut head = [0u8; 16];
     let n = src.read_at(0, &mut head)?;
     let head = &head[..n];
-    let mut info = if mkv::looks_like(head) {
-        mkv::probe(&mut src, opts)?
+    let (mut info, movie) = if mkv::looks_like(head) {
+        (mkv::probe(src, opts)?, None)
     } else if mp4::looks_like(head) {
-        mp4::probe(&mut src, opts)?
+        let (info, movie) = mp4::probe_movie(src, opts)?;
+        (info, Some(movie))
     } else {
         let magic = head
             .iter()
@@ -185,7 +195,7 @@ pub fn probe<R: Read + Seek>(reader: R, opts: ProbeOptions) -> Result<ProbeInfo,
     if info.bitrate.is_none() && info.duration_ms > 0 {
         info.bitrate = Some(src.len().saturating_mul(8000) / info.duration_ms);
     }
-    Ok(info)
+    Ok((info, movie))
 }
 
 /// Opens `path` (buffered) and [`probe`]s it.

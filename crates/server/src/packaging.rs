@@ -178,9 +178,12 @@ impl PackagingCache {
             .map_err(|e| format!("packaging failed: {e}"))??;
         let packaged = Arc::new(packaged);
         if fresh {
-            // The player is waiting for its playlist: the index goes to disk after, not before.
+            // The player is waiting for its playlist and first segments: the index goes to disk
+            // after, at the lowest priority, not before or beside them.
             let p = packaged.clone();
-            tokio::task::spawn_blocking(move || persist(&cache_file, &p.index.serialize()));
+            tokio::spawn(crate::background::low_priority(move || {
+                persist(&cache_file, &p.index.serialize())
+            }));
         }
         if let Ok(mut recent) = self.recent.lock() {
             recent.retain(|p| p.fingerprint != packaged.fingerprint);

@@ -73,6 +73,7 @@ export async function watchPage(main: HTMLElement, ctx: PageContext) {
   video.muted = prefs.muted === true;
 
   let hls: HlsType | null = null;
+  let hlsClass: typeof HlsType | null = null;
   let item: ItemDetail | null = null;
   let next: Next | null = null;
   let reporter: ProgressReporter | null = null;
@@ -308,14 +309,28 @@ export async function watchPage(main: HTMLElement, ctx: PageContext) {
   }
 
   // Subtitles: the playback info's WebVTT files; the language picked last time comes back on.
+  // Picture subtitles (PGS, VobSub) cannot be drawn by us: picking one switches the video to a
+  // rendition with them burnt in (`b<k>`), at the same position; picking anything else switches
+  // back. A burnt choice is not remembered, as it costs the server a transcode.
   const subs = captions.load(playback.subtitles ?? []);
-  const subChoices = [{ value: "off", label: "Off" }, ...subs.map((s) => ({ value: String(s.index), label: s.label }))];
+  const burnable = (playback.subtitles ?? []).filter((s) => !s.url && s.burn_in?.hls).map((s, k) => ({
+    value: `b${k}`, label: s.label || s.language || `Subtitles ${subs.length + k + 1}`, src: s.burn_in?.hls ?? "",
+  }));
+  const subChoices = [
+    { value: "off", label: "Off" },
+    ...subs.map((s) => ({ value: String(s.index), label: s.label })),
+    ...burnable.map((b) => ({ value: b.value, label: b.label, detail: "burnt in" })),
+  ];
+  let burntIn: string | null = null;
   const pickSubtitles = (value: string, remember = true) => {
-    const i = value === "off" ? -1 : Number(value);
+    const burn = burnable.find((b) => b.value === value);
+    const i = value === "off" || burn ? -1 : Number(value);
     captions.show(i);
     menu.select("subtitles", value);
-    announcer.textContent = i < 0 ? "Subtitles off" : `Subtitles: ${subs[i]?.label ?? ""}`;
-    if (remember) savePrefs({ subtitles: i < 0 ? null : captions.language });
+    const wanted = burn?.src ?? null;
+    if (wanted !== burntIn && playback.hls && switchSource(wanted ?? playback.hls)) burntIn = wanted;
+    announcer.textContent = burn ? `Subtitles: ${burn.label}, burnt in` : i < 0 ? "Subtitles off" : `Subtitles: ${subs[i]?.label ?? ""}`;
+    if (remember && !burn) savePrefs({ subtitles: i < 0 ? null : captions.language });
   };
   menu.set({ id: "subtitles", title: "Subtitles", choices: subChoices, selected: "off", onPick: (v) => pickSubtitles(v) });
   const wantedSub = prefs.subtitles ? subs.find((s) => s.language === prefs.subtitles) : undefined;
@@ -429,6 +444,7 @@ export async function watchPage(main: HTMLElement, ctx: PageContext) {
     const { default: Hls } = await import("hls.js");
     if (ctx.signal.aborted) return;
     if (Hls.isSupported()) {
+      hlsClass = Hls;
       attachHls(Hls, playback.hls);
       return;
     }
@@ -446,6 +462,15 @@ export async function watchPage(main: HTMLElement, ctx: PageContext) {
     return;
   }
   fail("This browser cannot play this video.");
+
+  /** Plays `src` instead, from where the video is now (hls.js only); false when it cannot. */
+  function switchSource(src: string): boolean {
+    if (!hlsClass || !hls) return false;
+    startAt = video.currentTime;
+    hls.destroy();
+    attachHls(hlsClass, src);
+    return true;
+  }
 
   function attachHls(Hls: typeof HlsType, src: string) {
     // Subtitles come from the playback info's WebVTT (see Captions), not from the manifest.

@@ -13,7 +13,7 @@ use std::io::{Read, Seek};
 use super::boxes::{parse_header, Boxes, Cursor};
 use super::fragment::{is_sync, parse_tfhd_full, Trun};
 use super::sample_entry::SampleEntry;
-use super::{parse_moov, Movie, Trak, MAX_MOOF, MAX_MOOV};
+use super::{Movie, Trak, MAX_MOOF};
 use crate::index::{
     normalize_cts, too_many_samples, track_from_info, CodecConfig, Sample, TrackIndex, MAX_SAMPLES,
 };
@@ -24,10 +24,10 @@ use crate::{ProbeError, ProbeInfo, TrackKind};
 pub(crate) fn build<R: Read + Seek>(
     src: &mut Source<R>,
     info: &ProbeInfo,
+    movie: Movie,
 ) -> Result<Vec<TrackIndex>, ProbeError> {
     let len = src.len();
     let mut pos = 0u64;
-    let mut movie: Option<Movie> = None;
     let mut moofs: Vec<(u64, u64, u64)> = Vec::new(); // (box start, body start, body len)
     while pos < len {
         let mut head = [0u8; 16];
@@ -41,20 +41,16 @@ pub(crate) fn build<R: Read + Seek>(
             break;
         }
         let body = pos + h.header_len;
-        match &h.typ {
-            b"moov" if movie.is_none() => {
-                let data = src.read_vec(body, size - h.header_len, MAX_MOOV, "'moov' box")?;
-                movie = Some(parse_moov(&data)?);
-            }
-            b"moof" => moofs.push((pos, body, size - h.header_len)),
-            _ => {}
+        if &h.typ == b"moof" {
+            moofs.push((pos, body, size - h.header_len));
         }
         pos = pos.saturating_add(size);
     }
-    let movie = movie.ok_or(ProbeError::NoMoov)?;
 
     let mut out: Vec<TrackIndex> = Vec::with_capacity(movie.tracks.len());
     let mut edits = Vec::with_capacity(movie.tracks.len());
+    // Tracks whose samples come from their tables: (index in `out`, its trak).
+    let mut from_tables: Vec<(usize, &Trak)> = Vec::new();
     for trak in &movie.tracks {
         let Some(ti) = info.tracks.iter().find(|t| t.id == u64::from(trak.id)) else {
             continue;
@@ -77,10 +73,14 @@ pub(crate) fn build<R: Read + Seek>(
             t.unsupported = Some("the track's timescale is 0".into());
         }
         if t.unsupported.is_none() {
-            t.samples = table_samples(trak, len)?;
+            from_tables.push((out.len(), trak));
         }
-        edits.push(edit_offset(trak, movie.timescale));
+        let negative_cts = trak.tables.ctts.iter().any(|&(_, off)| off < 0);
+        edits.push((edit_offset(trak, movie.timescale), negative_cts));
         out.push(t);
+    }
+    for (i, samples) in samples_of_tracks(&from_tables, len) {
+        out[i].samples = samples?;
     }
 
     if movie.fragmented && !moofs.is_empty() {
@@ -104,8 +104,12 @@ pub(crate) fn build<R: Read + Seek>(
         }
     }
 
-    for (t, off) in out.iter_mut().zip(edits) {
-        normalize_cts(&mut t.samples);
+    for (t, (off, negative_cts)) in out.iter_mut().zip(edits) {
+        // Only negative composition offsets need moving: skip the pass over every sample when
+        // the tables have none (fragments may bring some).
+        if negative_cts || movie.fragmented {
+            normalize_cts(&mut t.samples);
+        }
         if off != 0 {
             for s in &mut t.samples {
                 s.dts = s.dts.saturating_add(off);
@@ -177,6 +181,52 @@ fn invalid(msg: &str) -> ProbeError {
     ProbeError::Invalid(msg.to_string())
 }
 
+/// A track with more samples than this gets a thread of its own (a film's
+/// audio has ~340,000 samples, its video ~180,000): filling in half a million
+/// samples is most of the time to a film's first playlist.
+const OWN_THREAD_SAMPLES: u32 = 50_000;
+
+/// [`table_samples`] of each track; large tracks side by side on their own threads.
+fn samples_of_tracks(
+    tracks: &[(usize, &Trak)],
+    file_len: u64,
+) -> Vec<(usize, Result<Vec<Sample>, ProbeError>)> {
+    let large = tracks
+        .iter()
+        .filter(|(_, t)| t.tables.sample_count > OWN_THREAD_SAMPLES)
+        .count();
+    if large < 2 {
+        return tracks
+            .iter()
+            .map(|&(i, t)| (i, table_samples(t, file_len)))
+            .collect();
+    }
+    std::thread::scope(|scope| {
+        let running: Vec<_> = tracks
+            .iter()
+            .map(|&(i, t)| {
+                let work = move || table_samples(t, file_len);
+                if t.tables.sample_count > OWN_THREAD_SAMPLES {
+                    (i, Err(scope.spawn(work)))
+                } else {
+                    (i, Ok(work()))
+                }
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|(i, r)| {
+                let samples = r.unwrap_or_else(|handle| {
+                    handle
+                        .join()
+                        .unwrap_or_else(|_| Err(invalid("reading a track's sample tables failed")))
+                });
+                (i, samples)
+            })
+            .collect()
+    })
+}
+
 /// Samples of a non-fragmented track from its tables.
 pub(super) fn table_samples(trak: &Trak, file_len: u64) -> Result<Vec<Sample>, ProbeError> {
     let t = &trak.tables;
@@ -199,9 +249,13 @@ pub(super) fn table_samples(trak: &Trak, file_len: u64) -> Result<Vec<Sample>, P
     if n > MAX_SAMPLES {
         return Err(too_many_samples(trak.id));
     }
-    let mut samples = vec![Sample::default(); n];
+    let mut samples = crate::index::sample_vec(n);
 
-    // Sizes and offsets: chunks from stco/co64, samples per chunk from stsc.
+    // Sizes and offsets: chunks from stco/co64, samples per chunk from stsc. The same pass
+    // marks every sample a keyframe when there is no stss, and finds where a truncated file's
+    // bytes end: a film has half a million samples, and each pass over them costs.
+    let all_sync = t.stss.is_none();
+    let mut cut: Option<usize> = None;
     let mut s = 0usize;
     let mut stsc_i = 0usize;
     for (ci, &chunk_off) in t.chunk_offsets.iter().enumerate() {
@@ -222,7 +276,11 @@ pub(super) fn table_samples(trak: &Trak, file_len: u64) -> Result<Vec<Sample>, P
             };
             sample.offset = off;
             sample.size = size;
+            sample.keyframe = all_sync;
             off = off.saturating_add(u64::from(size));
+            if off > file_len && cut.is_none() {
+                cut = Some(s);
+            }
             s += 1;
         }
         if s >= n {
@@ -267,23 +325,15 @@ pub(super) fn table_samples(trak: &Trak, file_len: u64) -> Result<Vec<Sample>, P
         }
     }
 
-    // Sync samples.
-    match &t.stss {
-        None => samples.iter_mut().for_each(|s| s.keyframe = true),
-        Some(list) => {
-            for &k in list {
-                if let Some(s) = (k as usize).checked_sub(1).and_then(|i| samples.get_mut(i)) {
-                    s.keyframe = true;
-                }
-            }
+    // Sync samples (all of them when there is no stss: see above).
+    for &k in t.stss.iter().flatten() {
+        if let Some(s) = (k as usize).checked_sub(1).and_then(|i| samples.get_mut(i)) {
+            s.keyframe = true;
         }
     }
 
     // A truncated file: keep the samples whose bytes are there.
-    if let Some(cut) = samples
-        .iter()
-        .position(|s| s.offset.saturating_add(u64::from(s.size)) > file_len)
-    {
+    if let Some(cut) = cut {
         samples.truncate(cut);
     }
     Ok(samples)

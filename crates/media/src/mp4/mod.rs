@@ -48,10 +48,12 @@ pub(crate) fn looks_like(head: &[u8]) -> bool {
 }
 
 /// Probes an ISO BMFF file.
-pub(crate) fn probe<R: Read + Seek>(
+/// Also answers the parsed `moov`, so that building the sample index does not
+/// read and parse it a second time.
+pub(crate) fn probe_movie<R: Read + Seek>(
     src: &mut Source<R>,
     _opts: ProbeOptions,
-) -> Result<ProbeInfo, ProbeError> {
+) -> Result<(ProbeInfo, Movie), ProbeError> {
     let len = src.len();
     let mut pos = 0u64;
     let mut major_brand: Option<FourCc> = None;
@@ -131,7 +133,8 @@ pub(crate) fn probe<R: Read + Seek>(
         (None, Some(_)) => Container::Mov, // classic QuickTime files have no ftyp
         _ => Container::Mp4,
     };
-    Ok(build_info(container, movie, &frag_stats))
+    let info = build_info(container, &movie, &frag_stats);
+    Ok((info, movie))
 }
 
 /// What `moov` says.
@@ -483,13 +486,13 @@ pub(crate) fn kind_of(handler: &FourCc) -> TrackKind {
 
 fn build_info(
     container: Container,
-    movie: Movie,
+    movie: &Movie,
     frags: &HashMap<u32, FragmentStats>,
 ) -> ProbeInfo {
     let movie_ts = u64::from(movie.timescale);
     let mut tracks = Vec::with_capacity(movie.tracks.len());
     let mut longest = 0u64;
-    for t in movie.tracks {
+    for t in &movie.tracks {
         let kind = kind_of(&t.handler);
         let ts = u64::from(t.timescale);
         let frag = frags.get(&t.id);
@@ -515,7 +518,7 @@ fn build_info(
                 t.tables.dominant_delta(),
             ),
         };
-        let entry = t.entry.unwrap_or_default();
+        let entry = t.entry.clone().unwrap_or_default();
         let frame_rate = match (kind, delta) {
             (TrackKind::Video, Some(d)) if ts > 0 => Some(ts as f64 / f64::from(d)),
             _ => None,
@@ -535,8 +538,8 @@ fn build_info(
             kind,
             codec,
             codec_string: entry.codec_string,
-            language: t.language,
-            name: t.title.or(t.handler_name),
+            language: t.language.clone(),
+            name: t.title.clone().or_else(|| t.handler_name.clone()),
             default: t.enabled,
             width: entry.width,
             height: entry.height,
@@ -562,7 +565,7 @@ fn build_info(
         duration_ms,
         bitrate: None,
         tracks,
-        chapters: crate::chapters::finish(movie.chapters, duration_ms),
+        chapters: crate::chapters::finish(movie.chapters.clone(), duration_ms),
     }
 }
 

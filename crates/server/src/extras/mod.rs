@@ -193,7 +193,7 @@ impl Worker {
         };
         let mut problems = Vec::new();
         let path = job.path.clone();
-        let probe = low_priority(move || {
+        let probe = crate::background::low_priority(move || {
             marquee_media::probe_path(&path, marquee_media::ProbeOptions::default())
         })
         .await;
@@ -319,27 +319,28 @@ impl Worker {
             let at = duration_ms * share / 100;
             let png = ff.frame(file, at, images::FULL_WIDTH).await?;
             let dir = dir.to_path_buf();
-            let made = low_priority(move || -> Result<Option<StillInfo>, String> {
-                let img = image::load_from_memory(&png)
-                    .map_err(|e| format!("ffmpeg's frame is unreadable: {e}"))?;
-                if images::looks_blank(&img) {
-                    return Ok(None);
-                }
-                images::write_jpeg(&img, &dir.join("still.jpg"))?;
-                for w in images::SIZES.into_iter().filter(|&w| w < img.width()) {
-                    images::write_jpeg(
-                        &images::resized(&img, w),
-                        &dir.join(format!("still-{w}.jpg")),
-                    )?;
-                }
-                Ok(Some(StillInfo {
-                    blurhash: images::blurhash_of(&img)?,
-                    width: img.width(),
-                    height: img.height(),
-                }))
-            })
-            .await
-            .map_err(|e| e.to_string())??;
+            let made =
+                crate::background::low_priority(move || -> Result<Option<StillInfo>, String> {
+                    let img = image::load_from_memory(&png)
+                        .map_err(|e| format!("ffmpeg's frame is unreadable: {e}"))?;
+                    if images::looks_blank(&img) {
+                        return Ok(None);
+                    }
+                    images::write_jpeg(&img, &dir.join("still.jpg"))?;
+                    for w in images::SIZES.into_iter().filter(|&w| w < img.width()) {
+                        images::write_jpeg(
+                            &images::resized(&img, w),
+                            &dir.join(format!("still-{w}.jpg")),
+                        )?;
+                    }
+                    Ok(Some(StillInfo {
+                        blurhash: images::blurhash_of(&img)?,
+                        width: img.width(),
+                        height: img.height(),
+                    }))
+                })
+                .await
+                .map_err(|e| e.to_string())??;
             if let Some(still) = made {
                 return Ok(still);
             }
@@ -418,7 +419,7 @@ impl Worker {
             {
                 continue;
             }
-            let found = low_priority(move || {
+            let found = crate::background::low_priority(move || {
                 let prints: Vec<markers::EpisodePrints<'_>> = eps
                     .iter()
                     .map(|e| markers::EpisodePrints {
@@ -460,25 +461,26 @@ impl Worker {
             .map_err(|e| e.to_string())?;
         for (item_id, kind, path) in todo {
             let p = path.clone();
-            let made = low_priority(move || -> Result<(String, StillInfo), String> {
-                let md = std::fs::metadata(&p).map_err(|e| e.to_string())?;
-                let stamp = images::stamp(&md);
-                let img = image::ImageReader::open(&p)
-                    .and_then(|r| r.with_guessed_format())
-                    .map_err(|e| e.to_string())?
-                    .decode()
-                    .map_err(|e| e.to_string())?;
-                Ok((
-                    stamp,
-                    StillInfo {
-                        blurhash: images::blurhash_of(&img)?,
-                        width: img.width(),
-                        height: img.height(),
-                    },
-                ))
-            })
-            .await
-            .map_err(|e| e.to_string())?;
+            let made =
+                crate::background::low_priority(move || -> Result<(String, StillInfo), String> {
+                    let md = std::fs::metadata(&p).map_err(|e| e.to_string())?;
+                    let stamp = images::stamp(&md);
+                    let img = image::ImageReader::open(&p)
+                        .and_then(|r| r.with_guessed_format())
+                        .map_err(|e| e.to_string())?
+                        .decode()
+                        .map_err(|e| e.to_string())?;
+                    Ok((
+                        stamp,
+                        StillInfo {
+                            blurhash: images::blurhash_of(&img)?,
+                            width: img.width(),
+                            height: img.height(),
+                        },
+                    ))
+                })
+                .await
+                .map_err(|e| e.to_string())?;
             match made {
                 Ok((stamp, still)) => self
                     .store
@@ -508,7 +510,7 @@ impl Worker {
 /// or they cannot be read (the scan reports unreadable sidecars).
 async fn video_sidecar(video: &Path) -> Metadata {
     let video = video.to_path_buf();
-    low_priority(move || {
+    crate::background::low_priority(move || {
         let (Some(dir), Some(name)) = (video.parent(), video.file_name().and_then(|n| n.to_str()))
         else {
             return Metadata::default();
@@ -532,33 +534,4 @@ async fn video_sidecar(video: &Path) -> Metadata {
     })
     .await
     .unwrap_or_default()
-}
-
-/// Runs `work` on a thread of its own at the lowest CPU priority: decoding images and matching
-/// fingerprints must not slow the segments and playlists that viewers are waiting for (the
-/// extras worker's ffmpeg runs under `nice` for the same reason).
-async fn low_priority<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, String> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new()
-        .name("extras".into())
-        .spawn(move || {
-            lower_this_threads_priority();
-            let _ = tx.send(work());
-        })
-        .map_err(|e| format!("cannot start a thread: {e}"))?;
-    rx.await
-        .map_err(|_| "the background work stopped without an answer".to_string())
-}
-
-/// `nice 19` for the calling thread only (on Linux a thread is its own scheduling entity).
-fn lower_this_threads_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: gettid has no preconditions; setpriority on our own thread id only changes its
-    // scheduling weight, and a failure (e.g. forbidden by a seccomp policy) is harmless.
-    unsafe {
-        let tid = libc::gettid();
-        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
-    }
 }
