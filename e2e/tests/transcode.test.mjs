@@ -155,6 +155,7 @@ test('the web app: picking a picture subtitle plays the video with it drawn in, 
     let server;
     let browser;
     let log = [];
+    let page;
     try {
       server = await startMarquee(bin, { demo: false, media: [mediaDir], env: { MARQUEE_TRANSCODE_PRESET: 'ultrafast' } });
       cleanups.add(server.stop);
@@ -163,7 +164,7 @@ test('the web app: picking a picture subtitle plays the video with it drawn in, 
       const movie = await waitForMovie(api, 'Pictures');
       browser = await launchBrowser();
       cleanups.add(browser.close);
-      const page = browser.page;
+      page = browser.page;
       log = watchPage(page);
       const segments = [];
       page.on('request', (r) => { if (/\.m4s$/.test(new URL(r.url()).pathname)) segments.push(r.url()); });
@@ -180,7 +181,7 @@ test('the web app: picking a picture subtitle plays the video with it drawn in, 
       await page.click('#menu-btn');
       await page.waitForSelector('#player-menu:not([hidden])');
       const offered = await page.$$eval('.menu-col[data-group=subtitles] [role=radio]', (l) => l.map((b) => b.textContent));
-      assert.equal(offered.filter((t) => /burnt in/.test(t)).length, 2, `subtitle choices: ${offered}`);
+      assert.deepEqual(offered.filter((t) => /burnt in/.test(t)), ['Englishburnt in', 'Frenchburnt in'], `subtitle choices: ${offered}`);
       await shoot(page, 'player-burn-in-menu');
       segments.length = 0;
       await page.click('.menu-col[data-group=subtitles] [role=radio]:has-text("burnt in") >> nth=0');
@@ -205,6 +206,7 @@ test('the web app: picking a picture subtitle plays the video with it drawn in, 
       assert.ok(again < 200, `after Off the top box at 5 s is ${again.toFixed(0)}`);
       assert.ok(segments.every((u) => !/\+s\d+\//.test(u)), `burnt-in segments after Off: ${segments.join(' ')}`);
     } catch (err) {
+      if (page) err.message += `\npage: ${page.url()}`;
       if (server) err.message += `\nbrowser log:\n  ${log.join('\n  ')}\n--- marquee output (last lines) ---\n${server.output().slice(-3000)}`;
       throw err;
     } finally {

@@ -94,6 +94,9 @@ async fn image_subtitles_are_burnt_into_every_level_when_chosen() {
         assert!(s["note"].as_str().unwrap().contains("burn_in"), "{s}");
         s["burn_in"]["hls"].as_str().unwrap().to_string()
     };
+    // Named for people, like text subtitles.
+    let labels: Vec<&str> = subs.iter().filter_map(|s| s["label"].as_str()).collect();
+    assert_eq!(labels, ["English", "French"], "{info}");
     let pgs = burn("en");
     let vobsub = burn("fr");
     assert!(pgs.contains("/p/1.h264-480+s3,2/master.m3u8"), "{pgs}");

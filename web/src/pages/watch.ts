@@ -411,7 +411,12 @@ export async function watchPage(main: HTMLElement, ctx: PageContext) {
   });
   video.addEventListener("seeking", () => { if (!upNext.hidden && video.currentTime < video.duration - 1) cancelUpNext(); });
 
-  const start = () => video.play().then(() => (bigPlay.hidden = true)).catch(() => { bigPlay.hidden = false; buffering.hidden = true; bigPlay.focus(); });
+  // Only a refused autoplay asks for a click; a play() cut short by a new source (a switch of
+  // rendition) is not a reason to take the focus away from where the viewer is.
+  const start = () => video.play().then(() => (bigPlay.hidden = true)).catch((e: unknown) => {
+    if (e instanceof DOMException && e.name === "AbortError") return;
+    bigPlay.hidden = false; buffering.hidden = true; bigPlay.focus();
+  });
 
   // Where to start: a saved position is offered first ("Resume from 4:12" or from the beginning).
   const resumeAt = (playback.resume_ms ?? 0) / 1000;
@@ -463,16 +468,18 @@ export async function watchPage(main: HTMLElement, ctx: PageContext) {
   }
   fail("This browser cannot play this video.");
 
-  /** Plays `src` instead, from where the video is now (hls.js only); false when it cannot. */
+  /** Plays `src` instead, from where the video is now and paused if it was (hls.js only); false
+   * when it cannot. */
   function switchSource(src: string): boolean {
     if (!hlsClass || !hls) return false;
     startAt = video.currentTime;
+    const playing = !video.paused;
     hls.destroy();
-    attachHls(hlsClass, src);
+    attachHls(hlsClass, src, playing);
     return true;
   }
 
-  function attachHls(Hls: typeof HlsType, src: string) {
+  function attachHls(Hls: typeof HlsType, src: string, autoplay = true) {
     // Subtitles come from the playback info's WebVTT (see Captions), not from the manifest.
     const player = new Hls({
       enableWorker: true, lowLatencyMode: false, backBufferLength: 60, startPosition: startAt > 0 ? startAt : -1,
@@ -535,7 +542,7 @@ export async function watchPage(main: HTMLElement, ctx: PageContext) {
     player.on(Hls.Events.LEVEL_SWITCHED, () => syncLevels());
     player.on(Hls.Events.MANIFEST_PARSED, () => {
       syncLevels();
-      void start();
+      if (autoplay) void start();
     });
     player.loadSource(src);
     player.attachMedia(video);

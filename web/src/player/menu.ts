@@ -46,9 +46,16 @@ export class SettingsMenu {
       else this.body.append(section);
       this.groups.set(group.id, { group, section });
     }
-    // Keep the column order stable: audio, subtitles, quality.
+    // Keep the column order stable: audio, subtitles, quality. Moving a column that holds the
+    // focus drops it (to the page, where Escape means "leave the player"), so columns are moved
+    // only when out of order, and the focus is put back.
     const order = ["audio", "subtitles", "quality"];
-    [...this.groups.values()].sort((a, b) => order.indexOf(a.group.id) - order.indexOf(b.group.id)).forEach((g) => this.body.append(g.section));
+    const wanted = [...this.groups.values()].sort((a, b) => order.indexOf(a.group.id) - order.indexOf(b.group.id)).map((g) => g.section);
+    if (wanted.some((section, i) => this.body.children[i] !== section)) {
+      const active = document.activeElement;
+      wanted.forEach((section) => this.body.append(section));
+      if (active instanceof HTMLElement && active !== document.activeElement && this.panel.contains(active)) active.focus();
+    }
     this.button.hidden = this.groups.size === 0;
   }
 

@@ -454,7 +454,13 @@ pub async fn playback_info(
                 label: t
                     .name
                     .clone()
-                    .or_else(|| t.language.clone())
+                    .or_else(|| {
+                        let tag = t.language.as_deref()?;
+                        Some(
+                            marquee_media::lang::display_name(tag)
+                                .map_or_else(|| tag.to_string(), str::to_string),
+                        )
+                    })
                     .unwrap_or_else(|| format!("Track {}", t.track_id)),
                 url: None,
                 source: "embedded".into(),
