@@ -295,19 +295,20 @@ impl SessionCache {
 }
 
 /// Failed sign-ins per account and per address, and how long each must wait. In memory: a restart
-/// forgets them, which costs an attacker a restart they cannot cause.
+/// forgets them, which costs an attacker a restart they cannot cause. Times are in milliseconds:
+/// in whole seconds, a try just after a second boundary found the first 1 s wait already over.
 #[derive(Default)]
 pub struct LoginThrottle {
     failures: std::sync::Mutex<std::collections::HashMap<String, Vec<i64>>>,
 }
 
-/// Failures within this window count.
-const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
+/// Failures within this window count (ms).
+const THROTTLE_WINDOW_MS: i64 = 15 * 60 * 1000;
 /// Free failures per account and per address before waits begin.
 const FREE_FAILURES_ACCOUNT: usize = 5;
 const FREE_FAILURES_ADDRESS: usize = 20;
-/// The longest wait.
-const MAX_WAIT_SECS: i64 = 15 * 60;
+/// The longest wait (ms).
+const MAX_WAIT_MS: i64 = 15 * 60 * 1000;
 
 impl LoginThrottle {
     fn keys(account: &str, address: Option<&str>) -> Vec<(String, usize)> {
@@ -321,8 +322,9 @@ impl LoginThrottle {
         keys
     }
 
-    /// Seconds the client must wait before trying this account from this address again (0: may
-    /// try now). Each failure past the free ones doubles the wait, up to 15 minutes.
+    /// Whole seconds (rounded up) the client must wait before trying this account from this
+    /// address again (0: may try now), at `now` in Unix milliseconds. Each failure past the free
+    /// ones doubles the wait, from 1 s up to 15 minutes.
     pub fn wait_secs(&self, account: &str, address: Option<&str>, now: i64) -> i64 {
         let Ok(map) = self.failures.lock() else {
             return 0;
@@ -333,29 +335,30 @@ impl LoginThrottle {
             let recent: Vec<i64> = times
                 .iter()
                 .copied()
-                .filter(|t| now - t < THROTTLE_WINDOW_SECS)
+                .filter(|t| now - t < THROTTLE_WINDOW_MS)
                 .collect();
             if recent.len() < free {
                 continue;
             }
             let excess = (recent.len() - free).min(20) as u32;
-            let penalty = 2i64.pow(excess).min(MAX_WAIT_SECS);
+            let penalty = (1000 * 2i64.pow(excess)).min(MAX_WAIT_MS);
             let last = recent.iter().copied().max().unwrap_or(now);
             wait = wait.max(last + penalty - now);
         }
-        wait.max(0)
+        (wait.max(0) + 999) / 1000
     }
 
+    /// A failure at `now` (Unix milliseconds).
     pub fn record_failure(&self, account: &str, address: Option<&str>, now: i64) {
         let Ok(mut map) = self.failures.lock() else {
             return;
         };
         if map.len() > 50_000 {
-            map.retain(|_, times| times.iter().any(|t| now - t < THROTTLE_WINDOW_SECS));
+            map.retain(|_, times| times.iter().any(|t| now - t < THROTTLE_WINDOW_MS));
         }
         for (key, _) in Self::keys(account, address) {
             let times = map.entry(key).or_default();
-            times.retain(|t| now - t < THROTTLE_WINDOW_SECS);
+            times.retain(|t| now - t < THROTTLE_WINDOW_MS);
             times.push(now);
         }
     }
@@ -375,35 +378,43 @@ mod throttle_tests {
     #[test]
     fn waits_grow_after_the_free_failures_and_expire() {
         let t = LoginThrottle::default();
-        let now = 1_000_000;
+        let now = 1_000_000_000;
         for i in 0..5 {
-            assert_eq!(t.wait_secs("Alice", Some("10.0.0.1"), now + i), 0);
-            t.record_failure("alice", Some("10.0.0.1"), now + i);
+            assert_eq!(t.wait_secs("Alice", Some("10.0.0.1"), now + i * 1000), 0);
+            t.record_failure("alice", Some("10.0.0.1"), now + i * 1000);
         }
         // Five failures: the sixth try waits 1 s, then 2, 4, ...
-        assert_eq!(t.wait_secs("ALICE", Some("10.0.0.9"), now + 4), 1);
-        t.record_failure("alice", None, now + 5);
-        assert_eq!(t.wait_secs("alice", None, now + 5), 2);
-        t.record_failure("alice", None, now + 7);
-        assert_eq!(t.wait_secs("alice", None, now + 7), 4);
+        assert_eq!(t.wait_secs("ALICE", Some("10.0.0.9"), now + 4000), 1);
+        // ... a full second, whatever the clock's second (it once was over at the next tick).
+        assert_eq!(t.wait_secs("alice", None, now + 4999), 1);
+        assert_eq!(t.wait_secs("alice", None, now + 5000), 0);
+        t.record_failure("alice", None, now + 5000);
+        assert_eq!(t.wait_secs("alice", None, now + 5000), 2);
+        t.record_failure("alice", None, now + 7000);
+        assert_eq!(t.wait_secs("alice", None, now + 7000), 4);
+        assert_eq!(
+            t.wait_secs("alice", None, now + 7500),
+            4,
+            "3.5 s, rounded up"
+        );
         // Another account from the same address is not held up by alice's failures.
-        assert_eq!(t.wait_secs("bob", Some("10.0.0.1"), now + 7), 0);
+        assert_eq!(t.wait_secs("bob", Some("10.0.0.1"), now + 7000), 0);
         // After the window, nothing counts.
         assert_eq!(
-            t.wait_secs("alice", None, now + 7 + THROTTLE_WINDOW_SECS),
+            t.wait_secs("alice", None, now + 7000 + THROTTLE_WINDOW_MS),
             0
         );
         t.record_success("alice");
-        assert_eq!(t.wait_secs("alice", None, now + 8), 0);
+        assert_eq!(t.wait_secs("alice", None, now + 8000), 0);
     }
 
     #[test]
     fn one_address_trying_many_accounts_is_held_up() {
         let t = LoginThrottle::default();
         for i in 0..20 {
-            t.record_failure(&format!("user{i}"), Some("10.0.0.2"), 100);
+            t.record_failure(&format!("user{i}"), Some("10.0.0.2"), 100_000);
         }
-        assert!(t.wait_secs("someone-else", Some("10.0.0.2"), 100) > 0);
-        assert_eq!(t.wait_secs("someone-else", Some("10.0.0.3"), 100), 0);
+        assert!(t.wait_secs("someone-else", Some("10.0.0.2"), 100_000) > 0);
+        assert_eq!(t.wait_secs("someone-else", Some("10.0.0.3"), 100_000), 0);
     }
 }

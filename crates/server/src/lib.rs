@@ -143,6 +143,13 @@ pub(crate) fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
+pub(crate) fn unix_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Health {
     pub status: String,

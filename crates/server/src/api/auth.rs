@@ -156,7 +156,7 @@ pub async fn login(
     let name = req.username.trim();
     let wait = state
         .login_throttle
-        .wait_secs(name, address.as_deref(), crate::unix_now());
+        .wait_secs(name, address.as_deref(), crate::unix_now_ms());
     if wait > 0 {
         audit_refusal(&state, name, &address, "sign_in_throttled").await;
         let body = ErrorBody {
@@ -194,7 +194,7 @@ pub async fn login(
         _ => {
             state
                 .login_throttle
-                .record_failure(name, address.as_deref(), crate::unix_now());
+                .record_failure(name, address.as_deref(), crate::unix_now_ms());
             audit_refusal(&state, name, &address, "sign_in_failed").await;
             return Err(ApiError::unauthorized("wrong user name or password"));
         }

@@ -194,7 +194,7 @@ pub async fn choose(
     };
     if let Some(hash) = guard {
         let key = format!("pin:{}", user.user.id);
-        let now = crate::unix_now();
+        let now = crate::unix_now_ms();
         let wait = state
             .login_throttle
             .wait_secs(&key, address.as_deref(), now);
