@@ -57,6 +57,10 @@ impl Slices {
     }
 }
 
+/// Content types of the manifests the server generates.
+pub const HLS: &str = "application/vnd.apple.mpegurl";
+pub const DASH: &str = "application/dash+xml";
+
 /// What to send: slices over one source file, with the headers that describe them.
 pub struct SliceBody {
     pub source: PathBuf,
@@ -68,6 +72,25 @@ pub struct SliceBody {
 }
 
 impl SliceBody {
+    /// Text made by the server (playlists, manifests) for the file with `fingerprint`: it reads
+    /// nothing from a source, so it names none (no open per playlist). Small and cheap, so players
+    /// revalidate it after a minute.
+    pub fn generated(
+        text: String,
+        fingerprint: &str,
+        tag: &str,
+        content_type: &'static str,
+    ) -> SliceBody {
+        SliceBody {
+            source: PathBuf::new(),
+            etag: format!("\"{fingerprint}-{tag}\""),
+            slices: vec![Slice::Bytes(text.into_bytes())].into(),
+            content_type,
+            cache_control: "private, max-age=60",
+            extra: Vec::new(),
+        }
+    }
+
     /// The whole of `source`.
     pub fn whole_file(
         source: PathBuf,

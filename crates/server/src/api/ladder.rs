@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AdminUser, ClientAddress};
-use crate::body::SliceBody;
+use crate::body::{SliceBody, DASH, HLS};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::ladder::{main_audio, LiveProgress};
 use crate::packaging::Packaged;
@@ -294,17 +294,6 @@ pub fn master_path(offer: &Offer) -> &'static str {
     }
 }
 
-fn playlist(body: String, etag: String) -> SliceBody {
-    SliceBody {
-        source: Default::default(),
-        etag,
-        slices: vec![marquee_media::Slice::Bytes(body.into_bytes())].into(),
-        content_type: "application/vnd.apple.mpegurl",
-        cache_control: "private, max-age=60",
-        extra: Vec::new(),
-    }
-}
-
 /// Answers `l/{o|x}/master.m3u8` and `r/{track}/{rendition}/{playlist.m3u8 | init.mp4 | N.m4s}`
 /// for a viewer whose plan caps video at `cap`; `None` for any other path.
 pub async fn stream(
@@ -327,24 +316,19 @@ pub async fn stream(
             Some(o) if file == "manifest.mpd" => {
                 let rate =
                     main_audio(&packaged.index).map_or(48_000, |a| a.codec_config.sample_rate);
-                let mut body = playlist(
+                SliceBody::generated(
                     ladder_mpd(&packaged.plan, &o.levels, &o.audio, rate),
-                    format!(
-                        "\"{}-ladder-mpd-{}\"",
-                        packaged.fingerprint,
-                        content_tag(&o)
-                    ),
-                );
-                body.content_type = "application/dash+xml";
-                body.respond(method, headers)
+                    &packaged.fingerprint,
+                    &format!("ladder-mpd-{}", content_tag(&o)),
+                    DASH,
+                )
+                .respond(method, headers)
             }
-            Some(o) => playlist(
+            Some(o) => SliceBody::generated(
                 ladder_master(&o.levels, &o.audio),
-                format!(
-                    "\"{}-ladder-{variant}-{}\"",
-                    packaged.fingerprint,
-                    content_tag(&o)
-                ),
+                &packaged.fingerprint,
+                &format!("ladder-{variant}-{}", content_tag(&o)),
+                HLS,
             )
             .respond(method, headers),
             None => Err(ApiError::forbidden(match cap {
@@ -382,12 +366,15 @@ pub async fn stream(
     {
         return Some(Err(not_found()));
     }
-    let tag = format!(
-        "\"{}-ladder-{track_id}-{rendition}-{name}\"",
-        packaged.fingerprint
-    );
+    let tag = format!("ladder-{track_id}-{rendition}-{name}");
     if name == "playlist.m3u8" {
-        return Some(playlist(rendition_playlist(&packaged.plan), tag).respond(method, headers));
+        let body = SliceBody::generated(
+            rendition_playlist(&packaged.plan),
+            &packaged.fingerprint,
+            &tag,
+            HLS,
+        );
+        return Some(body.respond(method, headers));
     }
     let valid = name == "init.mp4"
         || name
@@ -407,7 +394,7 @@ pub async fn stream(
     let mut body = SliceBody::whole_file(
         file,
         len,
-        tag,
+        format!("\"{}-{tag}\"", packaged.fingerprint),
         if rendition.is_video() {
             "video/mp4"
         } else {

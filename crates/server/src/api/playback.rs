@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::streams::PlayResult;
 use crate::auth::AuthUser;
-use crate::body::{LazySlices, SliceBody, Slices};
+use crate::body::{LazySlices, SliceBody, Slices, DASH, HLS};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::packaging::Packaged;
 use crate::signing::PLAYBACK_TTL_SECS;
@@ -673,28 +673,17 @@ pub async fn stream(
         return Ok(r?);
     }
     let not_found = || ApiError::not_found(format!("no such stream file: {rest}"));
-    // Generated text reads nothing from the source, so it names none (no open per playlist).
-    let text = |body: String, content_type: &'static str, tag: &str| SliceBody {
-        source: Default::default(),
-        etag: format!("\"{}-{tag}\"", file.fingerprint),
-        slices: vec![marquee_media::Slice::Bytes(body.into_bytes())].into(),
-        content_type,
-        // Manifests are small and cheap; let players revalidate them.
-        cache_control: "private, max-age=60",
-        extra: Vec::new(),
+    let text = |body: String, content_type: &'static str, tag: &str| {
+        SliceBody::generated(body, &file.fingerprint, tag, content_type)
     };
     let body = match rest.as_str() {
         "master.m3u8" => {
             let m = packaged.manifests(subtitles_of(&state, &packaged).await);
-            text(
-                packaged.master(&m),
-                "application/vnd.apple.mpegurl",
-                "master",
-            )
+            text(packaged.master(&m), HLS, "master")
         }
         "manifest.mpd" => {
             let m = packaged.manifests(subtitles_of(&state, &packaged).await);
-            text(packaged.mpd(&m), "application/dash+xml", "mpd")
+            text(packaged.mpd(&m), DASH, "mpd")
         }
         _ if rest.starts_with("s/") => {
             // s/{key}/{playlist.m3u8 | subtitles.vtt}
@@ -711,7 +700,7 @@ pub async fn stream(
                         &Default::default(),
                         &source.rendition,
                     ),
-                    "application/vnd.apple.mpegurl",
+                    HLS,
                     &format!("{key}-playlist"),
                 ),
                 "subtitles.vtt" => {
@@ -764,7 +753,7 @@ pub async fn stream(
             if name == "playlist.m3u8" {
                 text(
                     marquee_media::hls_media_playlist(track, &packaged.plan, &Default::default()),
-                    "application/vnd.apple.mpegurl",
+                    HLS,
                     &format!("{track_id}-playlist"),
                 )
             } else if name == "init.mp4" {

@@ -16,7 +16,7 @@ use marquee_transcode::{
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::body::SliceBody;
+use crate::body::{SliceBody, DASH, HLS};
 use crate::error::{ApiError, ApiResult};
 use crate::packaging::Packaged;
 use crate::AppState;
@@ -69,17 +69,6 @@ pub fn decision(
     )
 }
 
-fn text(body: String, fingerprint: &str, tag: &str) -> SliceBody {
-    SliceBody {
-        source: Default::default(),
-        etag: format!("\"{fingerprint}-{tag}\""),
-        slices: vec![marquee_media::Slice::Bytes(body.into_bytes())].into(),
-        content_type: "application/vnd.apple.mpegurl",
-        cache_control: "private, max-age=60",
-        extra: Vec::new(),
-    }
-}
-
 /// Answers `p/…` and `t/…` under a stream URL; `None` for any other path.
 pub async fn stream(
     state: &AppState,
@@ -112,13 +101,12 @@ pub async fn stream(
         }
         let subs = subtitles.await;
         let body = if inner == "master.m3u8" {
-            hls_master_for(&packaged.index, &packaged.plan, &chosen, &subs)
-                .map(|m| text(m, &packaged.fingerprint, &format!("master-{choice}")))
+            hls_master_for(&packaged.index, &packaged.plan, &chosen, &subs).map(|m| {
+                SliceBody::generated(m, &packaged.fingerprint, &format!("master-{choice}"), HLS)
+            })
         } else {
             dash_mpd_for(&packaged.index, &packaged.plan, &chosen, &subs).map(|m| {
-                let mut body = text(m, &packaged.fingerprint, &format!("mpd-{choice}"));
-                body.content_type = "application/dash+xml";
-                body
+                SliceBody::generated(m, &packaged.fingerprint, &format!("mpd-{choice}"), DASH)
             })
         };
         return Some(match body {
@@ -168,10 +156,11 @@ async fn rendition(
         return Err(not_found());
     }
     if name == "playlist.m3u8" {
-        return text(
+        return SliceBody::generated(
             rendition_playlist(&packaged.plan),
             &packaged.fingerprint,
             &format!("{track_id}-{folder}-playlist"),
+            HLS,
         )
         .respond(method, headers);
     }
