@@ -414,12 +414,8 @@ async fn a_restarted_server_resumes_its_job_and_a_cancel_removes_unfinished_rung
         "ffmpeg {pid} ended before it could be cancelled"
     );
     let res = api
-        .client
-        .delete(server.url(&format!("/api/v1/admin/transcode/jobs/{job_id}")))
-        .bearer_auth(&api.token)
-        .send()
-        .await
-        .unwrap();
+        .delete(&format!("/api/v1/admin/transcode/jobs/{job_id}"))
+        .await;
     assert_eq!(res.status(), 200);
     wait_job(&api, job_id, 10, |j| {
         j["status"] == "cancelled" && j["live"].is_null()
@@ -430,12 +426,8 @@ async fn a_restarted_server_resumes_its_job_and_a_cancel_removes_unfinished_rung
     assert!(!dir.join("1-h264-240").exists());
     assert!(dir.join("1-h264-480/rendition.json").is_file());
     let res = api
-        .client
-        .delete(server.url(&format!("/api/v1/admin/transcode/jobs/{job_id}")))
-        .bearer_auth(&api.token)
-        .send()
-        .await
-        .unwrap();
+        .delete(&format!("/api/v1/admin/transcode/jobs/{job_id}"))
+        .await;
     assert_eq!(res.status(), 409);
     let list = api.get("/api/v1/admin/transcode/jobs").await;
     assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
