@@ -9,6 +9,25 @@ import { onCleanup } from './cleanup.mjs';
 export const REPO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
+ * A library of movies made from the generated test media (`scripts/gen-test-media.sh`, which
+ * makes what is missing into $CARGO_TARGET_DIR/test-media): `movies` maps a folder name such as
+ * "Lambda (2013)" to a fixture file; each is copied to Movies/<folder>/<folder>.<ext> in a fresh
+ * temporary folder, whose path is returned (the caller removes it).
+ */
+export function movieLibrary(movies) {
+  const fixtures = path.resolve(REPO_DIR, process.env.CARGO_TARGET_DIR || 'target', 'test-media');
+  const gen = spawnSync('bash', [path.join(REPO_DIR, 'scripts/gen-test-media.sh'), fixtures], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (gen.status !== 0) throw new Error(`scripts/gen-test-media.sh failed (exit ${gen.status}): is ffmpeg installed?`);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'marquee-e2e-media-'));
+  for (const [folder, fixture] of Object.entries(movies)) {
+    const dest = path.join(root, 'Movies', folder, `${folder}${path.extname(fixture)}`);
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.copyFileSync(path.join(fixtures, fixture), dest);
+  }
+  return root;
+}
+
+/**
  * The marquee binary: $MARQUEE_BIN when set, else `cargo build --release --locked` in the
  * repository (a no-op when up to date) and $CARGO_TARGET_DIR/release/marquee (default target/).
  */
@@ -158,6 +177,18 @@ export class Api {
     const season = (series.seasons || []).find((s) => (s.episodes || []).length > 0);
     if (!season) throw new Error(`series ${list.items[0].id} has no episode: ${JSON.stringify(series).slice(0, 300)}`);
     return season.episodes[0];
+  }
+
+  /** The movie with this title, once the scan has listed it (polled for up to `timeoutMs`). */
+  async waitForMovie(title, timeoutMs = 60_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const list = await this.get('/api/v1/movies?limit=100');
+      const movie = (list.items || []).find((m) => m.title === title);
+      if (movie) return movie;
+      if (Date.now() > deadline) throw new Error(`the scan did not list "${title}" within ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   /** The demo movie with this title. */

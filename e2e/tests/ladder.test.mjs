@@ -5,11 +5,8 @@
 // currentTime must keep advancing after every switch.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { marqueeBinary, startMarquee, Api, REPO_DIR } from '../lib/marquee.mjs';
+import { marqueeBinary, movieLibrary, startMarquee, Api } from '../lib/marquee.mjs';
 import { launchBrowser } from '../lib/browser.mjs';
 import { startStaticServer } from '../lib/static-server.mjs';
 import { watchPage } from '../lib/playback.mjs';
@@ -26,13 +23,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 before(async () => {
   bin = marqueeBinary();
   pages = await startStaticServer();
-  const fixtures = path.resolve(REPO_DIR, process.env.CARGO_TARGET_DIR || 'target', 'test-media');
-  const gen = spawnSync('bash', [path.join(REPO_DIR, 'scripts/gen-test-media.sh'), fixtures], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (gen.status !== 0) throw new Error(`scripts/gen-test-media.sh failed (exit ${gen.status}): is ffmpeg installed?`);
-  mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marquee-e2e-media-'));
-  const dest = path.join(mediaDir, 'Movies', 'Lambda (2013)', 'Lambda (2013).mkv');
-  fs.mkdirSync(path.dirname(dest), { recursive: true });
-  fs.copyFileSync(path.join(fixtures, FIXTURE), dest);
+  mediaDir = movieLibrary({ 'Lambda (2013)': FIXTURE });
 }, { timeout: 30 * 60_000 });
 
 after(async () => {
@@ -61,10 +52,7 @@ test('hls.js switches between every level of an ahead-of-time ladder and keeps p
       cleanups.add(server.stop);
       const api = new Api(server.url);
       await api.login('admin', server.password);
-      const movie = await waitFor('the scan lists Lambda', 60_000, async () => {
-        const list = await api.get('/api/v1/movies?limit=100');
-        return (list.items || []).find((m) => m.title === 'Lambda');
-      });
+      const movie = await api.waitForMovie('Lambda');
 
       const [job] = await api.request('POST', '/api/v1/admin/transcode/jobs', { item_id: movie.id, heights: [480, 360, 240] });
       const done = await waitFor('the ladder job is done', 180_000, async () => {
@@ -145,10 +133,7 @@ test('the admin page queues a ladder, shows its progress and cancels a running j
       cleanups.add(server.stop);
       const api = new Api(server.url);
       await api.login('admin', server.password);
-      const movie = await waitFor('the scan lists Lambda', 60_000, async () => {
-        const list = await api.get('/api/v1/movies?limit=100');
-        return (list.items || []).find((m) => m.title === 'Lambda');
-      });
+      const movie = await api.waitForMovie('Lambda');
       browser = await launchBrowser();
       cleanups.add(browser.close);
       const page = browser.page;

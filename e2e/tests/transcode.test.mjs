@@ -5,11 +5,8 @@
 // segment plan). hls.js must play past 10 s, seek to 70 % (landing within 1 s) and reach the end.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { marqueeBinary, startMarquee, Api, REPO_DIR } from '../lib/marquee.mjs';
+import { marqueeBinary, movieLibrary, startMarquee, Api } from '../lib/marquee.mjs';
 import { launchBrowser } from '../lib/browser.mjs';
 import { startStaticServer } from '../lib/static-server.mjs';
 import { playThrough, screenshotDir, watchPage } from '../lib/playback.mjs';
@@ -39,16 +36,7 @@ before(async () => {
   bin = marqueeBinary();
   console.log(`screenshots: ${screenshotDir()}`);
   pages = await startStaticServer();
-  const fixtures = path.resolve(REPO_DIR, process.env.CARGO_TARGET_DIR || 'target', 'test-media');
-  const gen = spawnSync('bash', [path.join(REPO_DIR, 'scripts/gen-test-media.sh'), fixtures], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (gen.status !== 0) throw new Error(`scripts/gen-test-media.sh failed (exit ${gen.status}): is ffmpeg installed?`);
-  mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marquee-e2e-media-'));
-  const dest = path.join(mediaDir, 'Movies', 'Upsilon (2011)', 'Upsilon (2011).mkv');
-  fs.mkdirSync(path.dirname(dest), { recursive: true });
-  fs.copyFileSync(path.join(fixtures, FIXTURE), dest);
-  const pictures = path.join(mediaDir, 'Movies', 'Pictures (2012)', 'Pictures (2012).mkv');
-  fs.mkdirSync(path.dirname(pictures), { recursive: true });
-  fs.copyFileSync(path.join(fixtures, 'image_subs.mkv'), pictures);
+  mediaDir = movieLibrary({ 'Upsilon (2011)': FIXTURE, 'Pictures (2012)': 'image_subs.mkv' });
 }, { timeout: 30 * 60_000 });
 
 after(async () => {
@@ -56,16 +44,6 @@ after(async () => {
   await pages?.close();
   if (mediaDir) fs.rmSync(mediaDir, { recursive: true, force: true });
 });
-
-async function waitForMovie(api, title) {
-  for (let i = 0; i < 300; i++) {
-    const list = await api.get('/api/v1/movies?limit=100');
-    const movie = (list.items || []).find((m) => m.title === title);
-    if (movie) return movie;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the scan did not list "${title}" within 60 s`);
-}
 
 test('hls.js in Chromium plays an HEVC + AC-3 title transcoded just in time, seeks to 70 % and reaches the end',
   { timeout: 300_000 },
@@ -81,7 +59,7 @@ test('hls.js in Chromium plays an HEVC + AC-3 title transcoded just in time, see
       cleanups.add(server.stop);
       const api = new Api(server.url);
       await api.login('admin', server.password);
-      const movie = await waitForMovie(api, 'Upsilon');
+      const movie = await api.waitForMovie('Upsilon');
 
       browser = await launchBrowser();
       cleanups.add(browser.close);
@@ -161,7 +139,7 @@ test('the web app: picking a picture subtitle plays the video with it drawn in, 
       cleanups.add(server.stop);
       const api = new Api(server.url);
       await api.login('admin', server.password);
-      const movie = await waitForMovie(api, 'Pictures');
+      const movie = await api.waitForMovie('Pictures');
       browser = await launchBrowser();
       cleanups.add(browser.close);
       page = browser.page;
