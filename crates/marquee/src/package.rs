@@ -158,21 +158,25 @@ impl<'a> Copier<'a> {
         Copier { src }
     }
 
-    /// Writes one segment file; answers its length.
+    /// Writes one segment file; answers its length. The buffer only ever grows, so its bytes are
+    /// zeroed once, not before every read (memset was 4 % of a 2-hour run's CPU).
     fn write_file(&self, path: &Path, slices: &[Slice], scratch: &mut Vec<u8>) -> Result<u64> {
         use std::os::unix::fs::FileExt;
-        scratch.clear();
-        for s in slices {
-            match s {
-                Slice::Bytes(b) => scratch.extend_from_slice(b),
-                Slice::File { offset, len } => {
-                    let start = scratch.len();
-                    scratch.resize(start + usize::try_from(*len)?, 0);
-                    self.src.read_exact_at(&mut scratch[start..], *offset)?;
-                }
-            }
+        let total = usize::try_from(marquee_media::total_len(slices))?;
+        if scratch.len() < total {
+            scratch.resize(total, 0);
         }
-        fs::write(path, &scratch)?;
-        Ok(scratch.len() as u64)
+        let mut at = 0usize;
+        for s in slices {
+            let n = usize::try_from(s.len())?;
+            let to = &mut scratch[at..at + n];
+            match s {
+                Slice::Bytes(b) => to.copy_from_slice(b),
+                Slice::File { offset, .. } => self.src.read_exact_at(to, *offset)?,
+            }
+            at += n;
+        }
+        fs::write(path, &scratch[..at])?;
+        Ok(at as u64)
     }
 }
