@@ -6,7 +6,7 @@
 // Screenshots at 1920×1080 and 390×844 go to the folder the run prints.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { marqueeBinary, startMarquee } from '../lib/marquee.mjs';
+import { Api, marqueeBinary, startMarquee } from '../lib/marquee.mjs';
 import { launchBrowser } from '../lib/browser.mjs';
 import { screenshotDir, watchPage } from '../lib/playback.mjs';
 import { contrastFailures, focusVisible, pageFetch, shoot, signIn, unnamedControls, waitForPlayer } from '../lib/webapp.mjs';
@@ -430,6 +430,49 @@ test('the header fits a 360 px phone: every link is on screen', { timeout: 60_00
     assert.ok(scrollWidth <= width, `the page scrolls sideways at ${width} px (${scrollWidth} px wide)`);
   }
   await shoot(page, 'header');
+}));
+
+test('admin users: disable, enable, promote and reset a password from the users panel', { timeout: 120_000 }, () => withDiagnostics(async () => {
+  await freshSession();
+  await page.goto(`${server.url}/admin`, { waitUntil: 'load' });
+  await page.waitForSelector('#nu-name', { timeout: 15_000 });
+  await page.fill('#nu-name', 'guest');
+  await page.fill('#nu-pass', 'guest-pass-1');
+  await page.click('form[aria-label="Create a user"] button[type=submit]');
+  const panel = 'section[aria-labelledby="users-h"]';
+  const rowText = (user) => page.textContent(`${panel} tr[data-user="${user}"]`);
+  await page.waitForSelector(`${panel} tr[data-user="guest"]`, { timeout: 10_000 });
+  // The administrator's own row offers no way to lock themselves out.
+  assert.deepEqual(await page.$$eval(`${panel} tr[data-user="admin"] button`, (bs) => bs.map((b) => b.textContent)), ['Reset password']);
+  const login = (password) => new Api(server.url).login('guest', password).then(() => 200, (e) => e.status);
+  assert.equal(await login('guest-pass-1'), 200);
+
+  // Disabled: the row says so and the password no longer signs in.
+  await page.click('button[aria-label="Disable guest"]');
+  await page.waitForFunction((sel) => /\(disabled\)/.test(document.querySelector(sel)?.textContent ?? ''), `${panel} tr[data-user="guest"]`, { timeout: 10_000 });
+  assert.match(await page.textContent('#user-msg'), /guest is disabled/);
+  assert.notEqual(await login('guest-pass-1'), 200, 'a disabled account signed in');
+  await page.click('button[aria-label="Enable guest"]');
+  await page.waitForFunction((sel) => !/\(disabled\)/.test(document.querySelector(sel)?.textContent ?? ''), `${panel} tr[data-user="guest"]`, { timeout: 10_000 });
+  assert.equal(await login('guest-pass-1'), 200);
+
+  // Promoted and demoted.
+  await page.click('button[aria-label="Make administrator: guest"]');
+  await page.waitForFunction((sel) => /Administrator/.test(document.querySelector(sel)?.textContent ?? ''), `${panel} tr[data-user="guest"]`, { timeout: 10_000 });
+  await page.click('button[aria-label="Make viewer: guest"]');
+  await page.waitForFunction((sel) => /Viewer/.test(document.querySelector(sel)?.textContent ?? ''), `${panel} tr[data-user="guest"]`, { timeout: 10_000 });
+
+  // Reset takes a second click; the new password works and the old one does not.
+  await page.click('button[aria-label="Reset the password of guest"]');
+  assert.equal(await login('guest-pass-1'), 200, 'the first click alone reset the password');
+  await page.click('button[aria-label="Confirm resetting the password of guest"]');
+  await page.waitForFunction(() => /New password for guest: \S+/.test(document.querySelector('#user-msg')?.textContent ?? ''), null, { timeout: 10_000 });
+  const fresh = (await page.textContent('#user-msg')).match(/New password for guest: (\S+)/)[1];
+  assert.notEqual(await login('guest-pass-1'), 200, 'the old password still signs in');
+  assert.equal(await login(fresh), 200);
+  assert.match(await rowText('guest'), /Viewer/);
+  await page.locator('#users-h').scrollIntoViewIfNeeded();
+  await shoot(page, 'admin-users');
 }));
 
 test('admin plans: a plan made, given and edited on the admin page decides what a viewer may watch', { timeout: 150_000 }, () => withDiagnostics(async () => {

@@ -260,6 +260,9 @@ export const api = {
     users: (s?: AbortSignal) => get<User[]>("/api/v1/admin/users", s),
     createUser: (username: string, password: string, is_admin: boolean) =>
       request<User>("POST", "/api/v1/admin/users", { username, password, is_admin }),
+    changeUser: (id: number, change: { disabled?: boolean; is_admin?: boolean }) =>
+      request<User>("PATCH", `/api/v1/admin/users/${id}`, change),
+    resetPassword: (id: number) => request<{ password: string }>("POST", `/api/v1/admin/users/${id}/password`),
     plans: (s?: AbortSignal) => get<AdminPlan[]>("/api/v1/admin/plans", s),
     createPlan: (p: PlanFields) => request<AdminPlan>("POST", "/api/v1/admin/plans", p),
     updatePlan: (id: number, p: PlanFields) => request<AdminPlan>("PUT", `/api/v1/admin/plans/${id}`, p),

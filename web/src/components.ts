@@ -3,6 +3,41 @@ import { blurhashUrl, lazyImage } from "./images";
 import type { ContinueItem, Locked, TitleSummary } from "./api";
 import { clock } from "./dom";
 
+/**
+ * A button for what cannot be undone: the first click only asks ("Confirm …" for five seconds),
+ * the second runs it. `run` reports its own errors.
+ */
+export function twoStepButton(o: {
+  text: string; label: string; confirmText: string; confirmLabel: string; run: () => Promise<void>;
+}): HTMLButtonElement {
+  const b = h("button", { class: "btn btn-small", type: "button", "aria-label": o.label }, o.text);
+  let armed: number | undefined;
+  const disarm = () => {
+    armed = undefined;
+    b.textContent = o.text;
+    b.setAttribute("aria-label", o.label);
+    b.classList.remove("btn-danger");
+  };
+  b.addEventListener("click", async () => {
+    if (armed === undefined) {
+      b.textContent = o.confirmText;
+      b.setAttribute("aria-label", o.confirmLabel);
+      b.classList.add("btn-danger");
+      armed = window.setTimeout(disarm, 5000);
+      return;
+    }
+    window.clearTimeout(armed);
+    b.disabled = true;
+    try {
+      await o.run();
+    } finally {
+      b.disabled = false;
+      disarm();
+    }
+  });
+  return b;
+}
+
 export function hrefFor(kind: string, id: number): string {
   if (kind === "series") return `/series/${id}`;
   if (kind === "movie") return `/movies/${id}`;

@@ -2,7 +2,7 @@
 // streams, downloads), and give a user a plan with an optional end date or take it away.
 import { api, type AdminPlan, type Entitlement, type Library, type PlanFields, type SearchHit, type User } from "../api";
 import { debounce, formatUnix, h } from "../dom";
-import { notice } from "../components";
+import { notice, twoStepButton } from "../components";
 
 const HEIGHTS = [480, 720, 1080, 2160];
 
@@ -59,28 +59,19 @@ export function plansPanel(signal: AbortSignal): { el: HTMLElement; ready: Promi
 
   /** Deleting takes a second click within five seconds. */
   function deleteButton(p: AdminPlan) {
-    const b = h("button", { class: "btn btn-small", type: "button", "aria-label": `Delete plan ${p.name}` }, "Delete");
-    let armed: number | undefined;
-    b.addEventListener("click", async () => {
-      if (armed === undefined) {
-        b.textContent = "Confirm delete";
-        b.setAttribute("aria-label", `Confirm deleting plan ${p.name}`);
-        armed = window.setTimeout(() => { armed = undefined; b.textContent = "Delete"; b.setAttribute("aria-label", `Delete plan ${p.name}`); }, 5000);
-        return;
-      }
-      clearTimeout(armed);
-      try {
-        await api.admin.deletePlan(p.id);
-        setMsg(listMsg, `Deleted ${p.name}.`, true);
-        await reload();
-      } catch (e) {
-        setMsg(listMsg, message(e), false);
-        armed = undefined;
-        b.textContent = "Delete";
-        b.setAttribute("aria-label", `Delete plan ${p.name}`);
-      }
+    return twoStepButton({
+      text: "Delete", label: `Delete plan ${p.name}`,
+      confirmText: "Confirm delete", confirmLabel: `Confirm deleting plan ${p.name}`,
+      run: async () => {
+        try {
+          await api.admin.deletePlan(p.id);
+          setMsg(listMsg, `Deleted ${p.name}.`, true);
+          await reload();
+        } catch (e) {
+          setMsg(listMsg, message(e), false);
+        }
+      },
     });
-    return b;
   }
 
   // The form: a new plan, or the one being edited.

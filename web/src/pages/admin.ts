@@ -1,6 +1,6 @@
 import { api, session, type ScanStatus, type User } from "../api";
 import { formatUnix, h } from "../dom";
-import { notice } from "../components";
+import { notice, twoStepButton } from "../components";
 import type { PageContext } from "../router";
 import { plansPanel } from "./admin-plans";
 
@@ -149,14 +149,63 @@ export async function adminPage(main: HTMLElement, ctx: PageContext) {
 
   // Users
   const userList = h("div", { class: "table-wrap" });
+  const umsg = h("p", { class: "form-msg", role: "status", "aria-live": "polite" });
+  // What a row's action did, under the table.
+  const rowMsg = h("p", { id: "user-msg", class: "form-msg", role: "status", "aria-live": "polite" });
+  const say = (text: string, ok: boolean) => {
+    rowMsg.className = `form-msg ${ok ? "form-ok" : "form-error"}`;
+    rowMsg.textContent = text;
+  };
+  const me = session.user?.id;
+  // One change to one account, then the list again (the server says what it became).
+  const act = async (button: HTMLButtonElement, run: () => Promise<string>) => {
+    button.disabled = true;
+    try {
+      say(await run(), true);
+      renderUsers(await api.admin.users(signal));
+    } catch (e) {
+      button.disabled = false;
+      say(e instanceof Error ? e.message : String(e), false);
+    }
+  };
+  const userActions = (u: User) => {
+    const name = u.username;
+    const toggle = h("button", { class: "btn btn-small", type: "button", "aria-label": `${u.disabled ? "Enable" : "Disable"} ${name}` },
+      u.disabled ? "Enable" : "Disable");
+    toggle.addEventListener("click", () => void act(toggle, async () => {
+      await api.admin.changeUser(u.id, { disabled: !u.disabled });
+      return u.disabled ? `${name} can sign in again.` : `${name} is disabled and signed out everywhere.`;
+    }));
+    const role = h("button", { class: "btn btn-small", type: "button", "aria-label": `${u.is_admin ? "Make viewer" : "Make administrator"}: ${name}` },
+      u.is_admin ? "Make viewer" : "Make administrator");
+    role.addEventListener("click", () => void act(role, async () => {
+      await api.admin.changeUser(u.id, { is_admin: !u.is_admin });
+      return u.is_admin ? `${name} is a viewer now.` : `${name} is an administrator now.`;
+    }));
+    // Resetting signs the user out everywhere: the first press only asks.
+    const reset: HTMLButtonElement = twoStepButton({
+      text: "Reset password", label: `Reset the password of ${name}`,
+      confirmText: "Confirm reset", confirmLabel: `Confirm resetting the password of ${name}`,
+      run: () => act(reset, async () => {
+        const { password } = await api.admin.resetPassword(u.id);
+        return `New password for ${name}: ${password} (signed out everywhere; they can change it under Account).`;
+      }),
+    });
+    // Nobody disables or demotes themselves from here (the server also keeps one administrator).
+    return u.id === me ? [reset] : [toggle, role, reset];
+  };
   const renderUsers = (list: User[]) => userList.replaceChildren(h("table", null,
-    h("thead", null, h("tr", null, h("th", { scope: "col" }, "User"), h("th", { scope: "col" }, "Role"), h("th", { scope: "col" }, "Created"))),
-    h("tbody", null, list.map((u) => h("tr", null, h("td", null, u.username, u.disabled ? h("span", { class: "muted" }, " (disabled)") : null), h("td", null, u.is_admin ? "Administrator" : "Viewer"), h("td", null, formatUnix(u.created_at))))),
+    h("thead", null, h("tr", null, h("th", { scope: "col" }, "User"), h("th", { scope: "col" }, "Role"), h("th", { scope: "col" }, "Created"), h("th", { scope: "col" }, "Actions"))),
+    h("tbody", null, list.map((u) => h("tr", { "data-user": u.username },
+      h("td", null, u.username, u.disabled ? h("span", { class: "muted" }, " (disabled)") : null),
+      h("td", null, u.is_admin ? "Administrator" : "Viewer"),
+      h("td", null, formatUnix(u.created_at)),
+      h("td", null, h("div", { class: "row-actions" }, ...userActions(u))),
+    ))),
   ));
   const nu = h("input", { id: "nu-name", autocomplete: "off", required: true, autocapitalize: "none", spellcheck: "false" });
   const np = h("input", { id: "nu-pass", type: "password", autocomplete: "new-password", required: true, minlength: "8" });
   const na = h("input", { id: "nu-admin", type: "checkbox" });
-  const umsg = h("p", { class: "form-msg", role: "status", "aria-live": "polite" });
   const uform = h("form", { class: "inline-form", "aria-label": "Create a user" },
     h("div", { class: "field" }, h("label", { for: "nu-name" }, "User name"), nu),
     h("div", { class: "field" }, h("label", { for: "nu-pass" }, "Password (8+ characters)"), np),
@@ -178,7 +227,7 @@ export async function adminPage(main: HTMLElement, ctx: PageContext) {
       umsg.classList.add("form-error");
     }
   });
-  users.append(userList, h("h3", null, "Create a user"), uform, umsg);
+  users.append(userList, rowMsg, h("h3", null, "Create a user"), uform, umsg);
 
   await Promise.all([
     loadLibraries().catch((e) => err(libs, e)),
