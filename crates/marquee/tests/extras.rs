@@ -297,14 +297,12 @@ async fn chapters_and_sidecar_markers_without_ffmpeg() {
             "intro": {"start": 0.1, "end": 0.4}, "credits": 0.8}"#,
     )
     .unwrap();
-    let media_arg = media.path().to_str().unwrap();
-    let server = Server::start_with_env(
+    let (_server, api) = serve_media_with_env(
         data.path(),
-        &["--media", media_arg, "--no-watch"],
+        media.path(),
         &[("MARQUEE_FFMPEG", "/nonexistent/ffmpeg")],
-    );
-    let api = server.admin().await;
-    server.wait_for_scan(&api).await;
+    )
+    .await;
     let movies = api.get("/api/v1/movies").await;
 
     // Sidecar chapters come only from the worker: once they show, it has done the file.
@@ -400,14 +398,12 @@ async fn a_changed_sidecar_poster_gets_a_new_placeholder_and_version() {
         .unwrap();
     };
     paint(60, 90, [200, 30, 30]);
-    let media_arg = media.path().to_str().unwrap();
-    let server = Server::start_with_env(
+    let (_server, api) = serve_media_with_env(
         data.path(),
-        &["--media", media_arg, "--no-watch"],
+        media.path(),
         &[("MARQUEE_FFMPEG", "/nonexistent/ffmpeg")],
-    );
-    let api = server.admin().await;
-    server.wait_for_scan(&api).await;
+    )
+    .await;
     let id = id_of(&api.get("/api/v1/movies").await, "Framed");
     let path = format!("/api/v1/items/{id}");
     let poster_of = |v: &Value| {

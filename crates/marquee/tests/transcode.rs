@@ -85,10 +85,7 @@ async fn title_with_env(env: &[(&str, &str)]) -> (Server, Api, i64, Folders) {
         "Movies/Phi (2012)/Phi (2012).mp4",
         "h264_aac.mp4",
     );
-    let m = media.path().to_str().unwrap().to_string();
-    let server = Server::start_with_env(data.path(), &["--media", &m, "--no-watch"], env);
-    let api = server.admin().await;
-    server.wait_for_scan(&api).await;
+    let (server, api) = serve_media_with_env(data.path(), media.path(), env).await;
     let movies = api.get("/api/v1/movies").await;
     let id = id_of(&movies, "Upsilon");
     (server, api, id, (data, media))

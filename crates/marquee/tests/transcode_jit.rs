@@ -69,14 +69,12 @@ async fn image_subtitles_are_burnt_into_every_level_when_chosen() {
         "Movies/Psi (2014)/Psi (2014).mp4",
         "vobsub.mp4",
     );
-    let m = media.path().to_str().unwrap().to_string();
-    let server = Server::start_with_env(
+    let (server, api) = serve_media_with_env(
         data.path(),
-        &["--media", &m, "--no-watch"],
+        media.path(),
         &[("MARQUEE_TRANSCODE_PRESET", "ultrafast")],
-    );
-    let api = server.admin().await;
-    server.wait_for_scan(&api).await;
+    )
+    .await;
     let id = id_of(&api.get("/api/v1/movies").await, "Chi");
 
     // Chromium plays the H.264 as it is; each picture subtitle is offered burnt in.
@@ -238,14 +236,12 @@ async fn a_full_disk_is_a_clear_error_and_remuxed_titles_still_play() {
             return;
         }
     };
-    let m = media.path().to_str().unwrap().to_string();
-    let server = Server::start_with_env(
+    let (server, api) = serve_media_with_env(
         data.path(),
-        &["--media", &m, "--no-watch"],
+        media.path(),
         &[("MARQUEE_TRANSCODE_PRESET", "ultrafast")],
-    );
-    let api = server.admin().await;
-    server.wait_for_scan(&api).await;
+    )
+    .await;
     let movies = api.get("/api/v1/movies").await;
     let id = id_of(&movies, "Upsilon");
     let info = api.get(&format!("/api/v1/items/{id}/playback")).await;

@@ -236,8 +236,17 @@ pub fn id_of(list: &serde_json::Value, title: &str) -> i64 {
 /// `marquee serve --media MEDIA --no-watch` on DATA, signed in as the administrator, once its
 /// start-up scan has finished.
 pub async fn serve_media(data: &Path, media: &Path) -> (Server, Api) {
+    serve_media_with_env(data, media, &[]).await
+}
+
+/// [`serve_media`] with extra environment variables for the server.
+pub async fn serve_media_with_env(
+    data: &Path,
+    media: &Path,
+    env: &[(&str, &str)],
+) -> (Server, Api) {
     let media = media.to_str().expect("a UTF-8 temp path");
-    let server = Server::start(data, &["--media", media, "--no-watch"]);
+    let server = Server::start_with_env(data, &["--media", media, "--no-watch"], env);
     let api = server.admin().await;
     server.wait_for_scan(&api).await;
     (server, api)
