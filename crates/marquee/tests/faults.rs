@@ -7,8 +7,8 @@ use common::*;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// A valid MP4 of about 55 MB (1.6 s of lossless 720p noise): larger than what the kernel's
@@ -361,36 +361,6 @@ async fn slow_and_idle_connections_cannot_exhaust_the_server() {
     assert!(alive(&mut server));
 }
 
-/// A tmpfs mounted for the length of a test.
-struct Mount(PathBuf);
-
-impl Mount {
-    fn tmpfs(at: &Path, size: &str) -> Option<Mount> {
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(at)
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        ok.then(|| Mount(at.to_path_buf()))
-    }
-
-    fn resize(&self, size: &str) {
-        let status = Command::new("mount")
-            .args(["-o", &format!("remount,size={size}")])
-            .arg(&self.0)
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-}
-
-impl Drop for Mount {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
-}
-
 #[tokio::test]
 async fn a_full_data_disk_fails_the_scan_clearly_and_corrupts_nothing() {
     let media = tempfile::tempdir().unwrap();
@@ -400,7 +370,7 @@ async fn a_full_data_disk_fails_the_scan_clearly_and_corrupts_nothing() {
         eprintln!("skipped: mounting a small file system for the data folder needs root");
         return;
     }
-    let Some(disk) = Mount::tmpfs(mount_point.path(), "384k") else {
+    let Ok(disk) = Tmpfs::mount(mount_point.path(), "384k") else {
         eprintln!("skipped: cannot mount a tmpfs here (no CAP_SYS_ADMIN?)");
         return;
     };

@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 async fn fetch(url: &str) -> Vec<u8> {
@@ -185,31 +185,6 @@ async fn image_subtitles_are_burnt_into_every_level_when_chosen() {
     .concat();
     let v = box_luma(&fetch(&mp4_get("init.mp4")).await, &mp4_segments, 5.0, TOP);
     assert!(v > 225.0, "top box at 5 s, VobSub in MP4: {v}");
-}
-
-/// A tmpfs mounted at a folder, unmounted when dropped.
-struct Tmpfs(PathBuf);
-
-impl Tmpfs {
-    fn mount(at: &Path, size: &str) -> Result<Tmpfs, String> {
-        std::fs::create_dir_all(at).unwrap();
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(at)
-            .output()
-            .map_err(|e| format!("cannot run mount: {e}"))?;
-        if out.status.success() {
-            Ok(Tmpfs(at.to_path_buf()))
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
-        }
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
 }
 
 #[tokio::test]
