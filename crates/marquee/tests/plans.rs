@@ -21,13 +21,7 @@ fn now() -> i64 {
 }
 
 async fn send(api: &Api, method: reqwest::Method, path: &str, body: Value) -> reqwest::Response {
-    api.client
-        .request(method, format!("{}{}", api.base, path))
-        .bearer_auth(&api.token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    api.send(method, path, Some(body)).await
 }
 
 async fn status(client: &reqwest::Client, url: &str) -> StatusCode {

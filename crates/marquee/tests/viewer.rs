@@ -89,14 +89,7 @@ async fn report(api: &Api, item: i64, position_ms: i64) -> Value {
 }
 
 async fn send(api: &Api, method: reqwest::Method, path: &str, body: Option<Value>) -> u16 {
-    let mut req = api
-        .client
-        .request(method, format!("{}{}", api.base, path))
-        .bearer_auth(&api.token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    req.send().await.unwrap().status().as_u16()
+    api.send(method, path, body).await.status().as_u16()
 }
 
 fn continue_ids(cw: &Value) -> Vec<(i64, String)> {

@@ -202,22 +202,28 @@ impl Api {
     }
 
     pub async fn delete(&self, path: &str) -> reqwest::Response {
-        self.client
-            .delete(format!("{}{}", self.base, path))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("request")
+        self.send(reqwest::Method::DELETE, path, None).await
     }
 
     pub async fn post(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
-        self.client
-            .post(format!("{}{}", self.base, path))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .expect("request")
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// Any method, with a JSON body or none, as this user.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.expect("request")
     }
 }
 
