@@ -473,6 +473,17 @@ test('admin users: disable, enable, promote and reset a password from the users 
   assert.match(await rowText('guest'), /Viewer/);
   await page.locator('#users-h').scrollIntoViewIfNeeded();
   await shoot(page, 'admin-users');
+
+  // Signed in with the password the administrator gave: asked to choose one until they do.
+  await signIn(page, server, { user: 'guest', password: fresh, next: '/account' });
+  await page.waitForSelector('.avatar.attention[aria-label$="choose your own password"]', { timeout: 10_000 });
+  await page.waitForSelector('#pw-choose:not([hidden])', { timeout: 10_000 });
+  await page.fill('#pw-cur', fresh);
+  await page.fill('#pw-new', 'guest-pass-2');
+  await page.click('form[aria-labelledby="pw-h"] button[type=submit]');
+  await page.waitForSelector('#pw-choose[hidden]', { state: 'attached', timeout: 10_000 });
+  await page.waitForSelector('.avatar:not(.attention)', { timeout: 10_000 });
+  assert.equal(await login('guest-pass-2'), 200);
 }));
 
 test('admin plans: a plan made, given and edited on the admin page decides what a viewer may watch', { timeout: 150_000 }, () => withDiagnostics(async () => {

@@ -2,7 +2,7 @@
 // read; every request that changes something echoes the CSRF cookie in X-CSRF-Token. The user
 // kept in localStorage is only a hint for drawing the header before /me answers.
 
-export interface User { id: number; username: string; is_admin: boolean; disabled?: boolean; created_at?: number }
+export interface User { id: number; username: string; is_admin: boolean; disabled?: boolean; created_at?: number; must_change_password?: boolean }
 export interface LoginResponse { csrf_token?: string; user: User; expires_at: number | string }
 export interface SessionView {
   id: number; device?: string | null; kind: string; address?: string | null;
@@ -113,6 +113,8 @@ export interface ActiveStream { id: number; item_id: number; title: string; devi
 export interface ListParams { q?: string; genre?: string; year?: number; sort?: "title" | "year" | "added"; order?: "asc" | "desc"; offset?: number; limit?: number }
 
 const USER_KEY = "marquee.user";
+/** Fired on `window` when the signed-in user's details change (the header follows them). */
+export const USER_CHANGED = "marquee-user";
 
 export class ApiError extends Error {
   constructor(public status: number, message: string) { super(message); }
@@ -124,7 +126,10 @@ export const session = {
   get user(): User | null {
     try { return JSON.parse(localStorage.getItem(USER_KEY) ?? "null") as User | null; } catch { return null; }
   },
-  setUser(user: User) { localStorage.setItem(USER_KEY, JSON.stringify(user)); },
+  setUser(user: User) {
+    localStorage.setItem(USER_KEY, JSON.stringify(user));
+    window.dispatchEvent(new Event(USER_CHANGED));
+  },
   clear() { localStorage.removeItem(USER_KEY); localStorage.removeItem("marquee.token"); },
 };
 

@@ -1,5 +1,5 @@
 import "./styles.css";
-import { api, session, setUnauthorizedHandler } from "./api";
+import { api, session, setUnauthorizedHandler, USER_CHANGED } from "./api";
 import { h, clear } from "./dom";
 import { icons, notice } from "./components";
 import { resetImageQueue } from "./images";
@@ -64,7 +64,10 @@ function updateHeader() {
   adminLi.hidden = !user?.is_admin;
   const avatar = header.querySelector<HTMLElement>(".avatar")!;
   avatar.textContent = (user?.username ?? "?").slice(0, 1).toUpperCase();
-  avatar.setAttribute("aria-label", user ? `Account: ${user.username}` : "Account");
+  // A password someone else chose (first start, an administrator's reset): a dot asks for one.
+  const choose = !!user?.must_change_password;
+  avatar.classList.toggle("attention", choose);
+  avatar.setAttribute("aria-label", user ? `Account: ${user.username}${choose ? ", choose your own password" : ""}` : "Account");
   const path = location.pathname;
   for (const a of header.querySelectorAll<HTMLAnchorElement>("[data-nav]")) {
     const target = a.dataset.nav!;
@@ -130,6 +133,7 @@ setUnauthorizedHandler(() => {
 });
 
 onNavigate(() => void render());
+window.addEventListener(USER_CHANGED, () => { if (header.isConnected) updateHeader(); });
 startRouter();
 installSpatialNavigation();
 void render();

@@ -293,7 +293,23 @@ async fn administrators_disable_enable_and_reset_users() {
     )
     .await;
     assert_eq!(old.status(), 401);
-    let _ = server.login("bob", &one_time).await;
+    // Signed in with a password the administrator chose: asked to choose one, until they do.
+    let bob = server.login("bob", &one_time).await;
+    assert_eq!(
+        bob.get("/api/v1/me").await["user"]["must_change_password"],
+        true
+    );
+    let changed = bob
+        .post(
+            "/api/v1/auth/password",
+            json!({"current_password": one_time, "new_password": "bobs-own-password"}),
+        )
+        .await;
+    assert!(changed.status().is_success(), "{}", changed.status());
+    assert_eq!(
+        bob.get("/api/v1/me").await["user"]["must_change_password"],
+        false
+    );
 
     // The last administrator cannot lock everyone out.
     let me = admin.get("/api/v1/me").await;

@@ -13,6 +13,9 @@ pub struct User {
     pub is_admin: bool,
     pub disabled: bool,
     pub created_at: i64,
+    /// Signed in with a password someone else chose (the first start's, or an administrator's
+    /// reset): clients ask the user to choose their own. Cleared by a password change.
+    pub must_change_password: bool,
     #[serde(skip)]
     pub password_hash: String,
 }
@@ -70,10 +73,12 @@ pub(crate) fn user_from(r: &sqlx::sqlite::SqliteRow) -> Result<User> {
         is_admin: r.try_get("is_admin")?,
         disabled: r.try_get("disabled")?,
         created_at: r.try_get("created_at")?,
+        must_change_password: r.try_get("must_change_password")?,
     })
 }
 
-pub(crate) const USER_COLUMNS: &str = "id, username, password_hash, is_admin, disabled, created_at";
+pub(crate) const USER_COLUMNS: &str =
+    "id, username, password_hash, is_admin, disabled, created_at, must_change_password";
 
 impl Store {
     pub async fn count_users(&self) -> Result<i64> {
@@ -247,7 +252,8 @@ impl Store {
     pub async fn session_user(&self, token_hash: &str) -> Result<Option<(SessionInfo, User)>> {
         let row = sqlx::query(&format!(
             "SELECT {SESSION_COLUMNS},
-                    u.id, u.username, u.password_hash, u.is_admin, u.disabled, u.created_at
+                    u.id, u.username, u.password_hash, u.is_admin, u.disabled, u.created_at,
+                    u.must_change_password
              FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0"
         ))

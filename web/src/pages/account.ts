@@ -1,4 +1,5 @@
 import { api, session } from "../api";
+import { notice } from "../components";
 import { h } from "../dom";
 import { navigate, type PageContext } from "../router";
 
@@ -9,10 +10,15 @@ export function accountPage(main: HTMLElement, ctx: PageContext) {
     h("dt", null, "User name"), h("dd", { id: "acct-name" }, user?.username ?? "—"),
     h("dt", null, "Role"), h("dd", { id: "acct-role" }, user?.is_admin ? "Administrator" : "Viewer"),
   );
+  // Shown while the password is one someone else chose (first start, an administrator's reset).
+  const choose = notice("You signed in with a password you were given. Choose your own below.");
+  choose.id = "pw-choose";
+  choose.hidden = !user?.must_change_password;
   api.me(ctx.signal).then((u) => {
     session.setUser(u);
     who.querySelector("#acct-name")!.textContent = u.username;
     who.querySelector("#acct-role")!.textContent = u.is_admin ? "Administrator" : "Viewer";
+    choose.hidden = !u.must_change_password;
   }).catch(() => {});
 
   const signOut = h("button", { class: "btn", type: "button" }, "Sign out");
@@ -28,6 +34,7 @@ export function accountPage(main: HTMLElement, ctx: PageContext) {
   const msg = h("p", { class: "form-msg", role: "status", "aria-live": "polite" });
   const form = h("form", { class: "card-panel form", "aria-labelledby": "pw-h" },
     h("h2", { id: "pw-h" }, "Change password"),
+    choose,
     h("div", { class: "field" }, h("label", { for: "pw-cur" }, "Current password"), cur),
     h("div", { class: "field" }, h("label", { for: "pw-new" }, "New password"), nw, h("p", { id: "pw-hint", class: "hint" }, "At least 8 characters.")),
     msg,
@@ -39,6 +46,9 @@ export function accountPage(main: HTMLElement, ctx: PageContext) {
     if (nw.value.length < 8) { msg.textContent = "The new password needs at least 8 characters."; msg.classList.add("form-error"); nw.focus(); return; }
     try {
       await api.changePassword(cur.value, nw.value);
+      choose.hidden = true;
+      const u = session.user;
+      if (u) session.setUser({ ...u, must_change_password: false });
       msg.textContent = "Your password was changed.";
       msg.classList.add("form-ok");
       form.reset();

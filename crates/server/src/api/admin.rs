@@ -233,7 +233,8 @@ pub async fn change_user(
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PasswordReset {
-    /// A new one-time password to hand to the user; they must change it after signing in.
+    /// A new password to hand to the user. Until they choose their own, their user says
+    /// `must_change_password` (the web app asks them to).
     pub password: String,
 }
 
