@@ -225,6 +225,19 @@ fx_image_subs_mkv() {
   return $rc
 }
 
+# One picture shown for a long time: a white box at the bottom from 1 s to 42 s of a 44 s
+# 640x480 video (PGS, eng). A player seeking to 38 s must still see it burnt in, though it
+# began more than 30 s earlier.
+fx_long_cue_mkv() {
+  local sup="$DIR/.tmp.$$.long.sup"
+  write_sup "$sup" 640 480 120,360,400,80,1.0,42.0
+  "${FF[@]}" -f lavfi -i "$(vsrc 44 640x480)" -fix_sub_duration -i "$sup" \
+    -map 0:v -map 1:s "${X264[@]}" -c:s copy -metadata:s:s:0 language=eng "$OUT"
+  local rc=$?
+  rm -f "$sup"
+  return $rc
+}
+
 # MP4: the same video and audio with the VobSub track (`mp4s` in a `subp` track), copied.
 fx_vobsub_mp4() {
   "${FF[@]}" -i "$DIR/image_subs.mkv" -map 0:v -map 0:a -map 0:s:1 -c copy "$OUT"
@@ -408,6 +421,7 @@ make_fixture h264_eac3.mkv fx_h264_eac3_mkv
 make_fixture hevc_ac3_20s.mkv fx_hevc_ac3_20s_mkv
 make_fixture image_subs.mkv fx_image_subs_mkv
 make_fixture vobsub.mp4 fx_vobsub_mp4
+make_fixture long_cue.mkv fx_long_cue_mkv
 make_fixture ladder_480p_24s.mkv fx_ladder_480p_24s_mkv
 if has_encoder libsvtav1 || has_encoder libaom-av1; then
   make_fixture av1.mkv fx_av1_mkv

@@ -187,6 +187,71 @@ async fn image_subtitles_are_burnt_into_every_level_when_chosen() {
     assert!(v > 225.0, "top box at 5 s, VobSub in MP4: {v}");
 }
 
+/// A picture on screen since long before a seek point is burnt into the first segment after
+/// it: `long_cue.mkv` shows its box from 1 s to 42 s, and the first request for the title's
+/// burnt rendition asks for the segment at 38 s, so the just-in-time run starts there. The
+/// subtitle input must be opened before 1 s, not 30 s before the cut (8 s).
+#[tokio::test]
+async fn a_picture_shown_long_before_a_seek_is_burnt_in_after_it() {
+    let data = tempfile::tempdir().unwrap();
+    let media = tempfile::tempdir().unwrap();
+    place(
+        media.path(),
+        "Movies/Omega (2015)/Omega (2015).mkv",
+        "long_cue.mkv",
+    );
+    let (server, api) = serve_media_with_env(
+        data.path(),
+        media.path(),
+        &[("MARQUEE_TRANSCODE_PRESET", "ultrafast")],
+    )
+    .await;
+    let id = id_of(&api.get("/api/v1/movies").await, "Omega");
+    let info = api.get(&format!("/api/v1/items/{id}/playback")).await;
+    let hls = info["subtitles"][0]["burn_in"]["hls"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no burn-in offered: {info}"));
+    let master = String::from_utf8(fetch(&server.url(hls)).await).unwrap();
+    let level = master
+        .lines()
+        .find(|l| l.ends_with("/playlist.m3u8") && l.contains("+s"))
+        .unwrap_or_else(|| panic!("no burnt level: {master}"));
+    let dir = server.url(&format!(
+        "{}/{}",
+        hls.trim_end_matches("/master.m3u8"),
+        level.trim_end_matches("/playlist.m3u8")
+    ));
+    let playlist = String::from_utf8(fetch(&format!("{dir}/playlist.m3u8")).await).unwrap();
+    // The segment that holds 39 s, and where it starts.
+    let (mut at, mut found) = (0.0f64, None);
+    let mut lines = playlist.lines();
+    while let Some(line) = lines.next() {
+        let Some(d) = line.strip_prefix("#EXTINF:") else {
+            continue;
+        };
+        let d: f64 = d.trim_end_matches(',').parse().unwrap();
+        let name = lines.next().unwrap();
+        if at <= 39.0 && 39.0 < at + d {
+            found = Some((name.to_string(), at));
+        }
+        at += d;
+    }
+    let (name, start) = found.unwrap_or_else(|| panic!("no segment at 39 s: {playlist}"));
+    assert!(
+        start >= 32.0,
+        "the segment at 39 s starts at {start}: {playlist}"
+    );
+    let init = fetch(&format!("{dir}/init.mp4")).await;
+    let segment = fetch(&format!("{dir}/{name}")).await;
+    let b = box_luma(&init, &segment, 39.0 - start, BOTTOM);
+    let t = box_luma(&init, &segment, 39.0 - start, TOP);
+    assert!(
+        b > 225.0,
+        "bottom box at 39 s: {b} (the picture since 1 s is missing)"
+    );
+    assert!(t < 200.0, "top box at 39 s: {t}");
+}
+
 #[tokio::test]
 async fn a_full_disk_is_a_clear_error_and_remuxed_titles_still_play() {
     let data = tempfile::tempdir().unwrap();

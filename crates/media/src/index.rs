@@ -102,6 +102,17 @@ impl TrackIndex {
         self.kind == TrackKind::Subtitle && self.is_usable()
     }
 
+    /// A subtitle track of pictures (PGS, VobSub, DVB): never WebVTT, only drawn into video by a
+    /// transcoder. It stays unsupported, but its samples are indexed for their times (when each
+    /// picture shows), which a transcoder starting mid-title needs.
+    pub fn is_image_subtitle(&self) -> bool {
+        self.kind == TrackKind::Subtitle
+            && matches!(
+                self.codec.as_str(),
+                "pgs" | "hdmv_pgs_subtitle" | "vobsub" | "dvd_subtitle" | "dvb_subtitle"
+            )
+    }
+
     fn is_usable(&self) -> bool {
         self.unsupported.is_none() && !self.samples.is_empty() && self.timescale > 0
     }
@@ -277,7 +288,7 @@ pub(crate) fn track_from_info(info: &crate::TrackInfo, timescale: u32) -> TrackI
 
 const MAGIC: &[u8; 4] = b"MQIX";
 /// 2: text subtitle tracks carry their samples. 3: a word-wise checksum.
-const VERSION: u16 = 3;
+const VERSION: u16 = 4;
 
 /// Catches a damaged or cut cache file (not an attacker: the data folder is
 /// ours). Eight bytes per multiply: a film's 4 MB index in about a millisecond.

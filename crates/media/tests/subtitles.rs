@@ -79,6 +79,58 @@ fn every_embedded_text_track_gives_the_same_cues() {
 }
 
 /// Start and end (ms) of each packet of a subtitle track, as ffprobe reports them.
+/// Picture subtitles are never WebVTT, but their times are indexed: a transcoder burning them in
+/// from the middle of a title must know when the picture on screen began. The times must be
+/// ffprobe's packet times (`image_subs.mkv`: a box from ~0.5 to 3.5 s and one from 4 to 7.5 s;
+/// PGS has a display set at each start and a clearing one at each end, VobSub one per picture).
+#[test]
+fn picture_subtitles_are_indexed_for_their_times_only() {
+    let dir = fixtures();
+    for (file, codec, stream) in [
+        ("image_subs.mkv", "pgs", "s:0"),
+        ("image_subs.mkv", "vobsub", "s:1"),
+        ("vobsub.mp4", "dvd_subtitle", "s:0"),
+    ] {
+        let path = dir.join(file);
+        let index = build_index_path(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let track = index
+            .tracks
+            .iter()
+            .find(|t| t.kind == TrackKind::Subtitle && t.codec == codec)
+            .unwrap_or_else(|| panic!("{file} has a {codec} track"));
+        assert!(track.is_image_subtitle());
+        assert!(!track.is_text_subtitle() && !track.is_packageable());
+        assert!(
+            track.unsupported.is_some(),
+            "{file} {codec}: still not WebVTT"
+        );
+        let starts: Vec<f64> = track
+            .samples
+            .iter()
+            .map(|s| s.pts() as f64 / f64::from(track.timescale))
+            .collect();
+        let out = std::process::Command::new("ffprobe")
+            .args(["-v", "error", "-select_streams", stream])
+            .args(["-show_entries", "packet=pts_time", "-of", "csv=p=0"])
+            .arg(&path)
+            .output()
+            .expect("ffprobe runs");
+        let want: Vec<f64> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.trim().trim_end_matches(',').parse().ok())
+            .collect();
+        assert!(want.len() >= 2, "{file} {stream}: ffprobe lists {want:?}");
+        assert_eq!(
+            starts.len(),
+            want.len(),
+            "{file} {codec}: {starts:?} vs {want:?}"
+        );
+        for (got, want) in starts.iter().zip(&want) {
+            assert!((got - want).abs() < 0.002, "{file} {codec}: {starts:?}");
+        }
+    }
+}
+
 fn ffprobe_cue_times(
     path: &std::path::Path,
     track_id: u32,

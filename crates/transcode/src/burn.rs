@@ -8,7 +8,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use marquee_media::{SampleIndex, TrackIndex, TrackKind};
+use marquee_media::{SampleIndex, TrackKind};
 
 use crate::decide::{renditions, Decision, Delivery, Rendition};
 
@@ -18,15 +18,6 @@ const SEPARATOR: &str = "+s";
 /// How far before a run's start the subtitles are read: a cue shown across the cut (up to this
 /// long) is on the first segment of a run too, whichever segment the run starts at.
 pub const LOOKBACK_SECS: f64 = 30.0;
-
-/// Whether `t` is a subtitle track of pictures, which only burning in can show.
-pub fn is_image_subtitle(t: &TrackIndex) -> bool {
-    t.kind == TrackKind::Subtitle
-        && matches!(
-            t.codec.as_str(),
-            "pgs" | "hdmv_pgs_subtitle" | "vobsub" | "dvd_subtitle" | "dvb_subtitle"
-        )
-}
 
 /// A subtitle track burnt into a video rendition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -45,14 +36,26 @@ impl BurnIn {
             .filter(|t| t.kind == TrackKind::Subtitle);
         let position = subtitles.position(|t| t.track_id == track_id)?;
         let track = index.track(track_id)?;
-        is_image_subtitle(track).then_some(BurnIn { track_id, position })
+        track
+            .is_image_subtitle()
+            .then_some(BurnIn { track_id, position })
     }
 
     /// ffmpeg's second input: the source again, opened up to [`LOOKBACK_SECS`] before `start`
-    /// (the video's input starts exactly at `start`). Returns the arguments and how far before
-    /// `start` that input begins.
-    pub fn input_args(&self, source: &Path, start: f64) -> (Vec<OsString>, f64) {
-        let from = (start - LOOKBACK_SECS).max(0.0);
+    /// (the video's input starts exactly at `start`), or a second before `picture_since` when
+    /// the picture shown at `start` began earlier than that. Returns the arguments and how far
+    /// before `start` that input begins.
+    pub fn input_args(
+        &self,
+        source: &Path,
+        start: f64,
+        picture_since: Option<f64>,
+    ) -> (Vec<OsString>, f64) {
+        let mut from = start - LOOKBACK_SECS;
+        if let Some(since) = picture_since.filter(|t| t.is_finite()) {
+            from = from.min(since - 1.0);
+        }
+        let from = from.max(0.0);
         let mut a: Vec<OsString> = Vec::new();
         if from > 0.0 {
             a.push("-ss".into());
@@ -144,7 +147,7 @@ pub fn burn_choice(
 mod tests {
     use super::*;
     use crate::decide::{parse_choice, TrackDecision};
-    use marquee_media::{CodecConfig, Container};
+    use marquee_media::{CodecConfig, Container, TrackIndex};
 
     fn track(id: u32, kind: TrackKind, codec: &str) -> TrackIndex {
         TrackIndex {
@@ -253,10 +256,17 @@ mod tests {
             track_id: 4,
             position: 1,
         };
-        let (a, lead) = b.input_args(Path::new("/m/f.mkv"), 100.0);
+        let (a, lead) = b.input_args(Path::new("/m/f.mkv"), 100.0, None);
         assert_eq!(a, ["-ss", "70.000000", "-i", "/m/f.mkv"]);
         assert_eq!(lead, 30.0);
-        let (a, lead) = b.input_args(Path::new("/m/f.mkv"), 6.0);
+        // A picture shown at the cut that began 30 s or more before it: read from just before it.
+        let (a, lead) = b.input_args(Path::new("/m/f.mkv"), 100.0, Some(45.0));
+        assert_eq!(a, ["-ss", "44.000000", "-i", "/m/f.mkv"]);
+        assert_eq!(lead, 56.0);
+        // A recent picture changes nothing.
+        let (a, _) = b.input_args(Path::new("/m/f.mkv"), 100.0, Some(95.0));
+        assert_eq!(a, ["-ss", "70.000000", "-i", "/m/f.mkv"]);
+        let (a, lead) = b.input_args(Path::new("/m/f.mkv"), 6.0, Some(0.5));
         assert_eq!(a, ["-i", "/m/f.mkv"]);
         assert_eq!(lead, 6.0);
         assert_eq!(

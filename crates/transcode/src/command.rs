@@ -152,6 +152,9 @@ pub struct SegmentRun<'a> {
     pub preset: &'a str,
     pub encoder: &'a VideoEncoder,
     pub out_dir: &'a Path,
+    /// When the burnt subtitle's last picture at or before `start` began (seconds of the
+    /// source), if the index knows: the subtitle input is opened early enough to show it.
+    pub picture_since: Option<f64>,
     /// An image subtitle track drawn into the video.
     pub burn: Option<BurnIn>,
 }
@@ -191,7 +194,7 @@ pub fn segment_args(run: &SegmentRun<'_>) -> Vec<OsString> {
     push("-i");
     a.push(run.source.as_os_str().to_owned());
     let burn = run.burn.filter(|_| run.rendition.is_video()).map(|b| {
-        let (input, lead) = b.input_args(run.source, run.start);
+        let (input, lead) = b.input_args(run.source, run.start, run.picture_since);
         a.extend(input);
         (b, lead)
     });
@@ -351,6 +354,7 @@ mod tests {
             preset: "veryfast",
             encoder: &VideoEncoder::Software,
             out_dir: Path::new("/w/run"),
+            picture_since: None,
             burn: None,
         };
         let a = strings(&segment_args(&run));
@@ -385,6 +389,7 @@ mod tests {
             preset: "veryfast",
             encoder: &VideoEncoder::Software,
             out_dir: Path::new("/w/run"),
+            picture_since: None,
             burn: Some(BurnIn {
                 track_id: 5,
                 position: 1,
@@ -426,6 +431,7 @@ mod tests {
             preset: "veryfast",
             encoder: &VideoEncoder::Software,
             out_dir: Path::new("w"),
+            picture_since: None,
             burn: None,
         };
         let a = strings(&segment_args(&run));
@@ -453,6 +459,7 @@ mod tests {
             preset: "ultrafast",
             encoder: &VideoEncoder::Software,
             out_dir: Path::new("w"),
+            picture_since: None,
             burn: None,
         };
         assert_eq!(
@@ -476,6 +483,7 @@ mod tests {
             preset: "veryfast",
             encoder: &vaapi,
             out_dir: Path::new("w"),
+            picture_since: None,
             burn: None,
         };
         let a = strings(&segment_args(&run));

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use marquee_media::{SegmentPlan, TrackKind};
+use marquee_media::{SampleIndex, SegmentPlan, TrackKind};
 use tokio::sync::Notify;
 
 use crate::burn::{rendition_name, BurnIn};
@@ -127,6 +127,9 @@ pub struct Title {
     pub starts: Vec<i64>,
     /// Each segment's duration, in plan ticks.
     pub durations: Vec<u64>,
+    /// When each picture of the subtitle track burnt in begins, in seconds, ascending (empty
+    /// when nothing is burnt in, or the index has no times for it).
+    pub pictures: Vec<f64>,
 }
 
 impl Title {
@@ -137,7 +140,25 @@ impl Title {
             timescale: plan.timescale.max(1),
             starts: plan.segments.iter().map(|s| s.start).collect(),
             durations: plan.segments.iter().map(|s| s.duration).collect(),
+            pictures: Vec::new(),
         }
+    }
+
+    /// The same title with the start times of `burn`'s pictures, from `index`.
+    pub fn with_pictures(mut self, index: &SampleIndex, burn: Option<BurnIn>) -> Title {
+        let track = burn.and_then(|b| index.track(b.track_id));
+        if let Some(t) = track.filter(|t| t.timescale > 0) {
+            let scale = f64::from(t.timescale);
+            self.pictures = t.samples.iter().map(|s| s.pts() as f64 / scale).collect();
+            self.pictures.sort_by(f64::total_cmp);
+        }
+        self
+    }
+
+    /// When the last burnt picture at or before `t` (seconds) began.
+    pub(crate) fn picture_since(&self, t: f64) -> Option<f64> {
+        let n = self.pictures.partition_point(|p| *p <= t);
+        n.checked_sub(1).map(|i| self.pictures[i])
     }
 
     pub(crate) fn secs(&self, ticks: i64) -> f64 {
@@ -453,6 +474,7 @@ impl Transcoder {
             preset: &self.config.preset,
             encoder: &self.encoder,
             out_dir: &dir,
+            picture_since: title.picture_since(start),
             burn: job.spec.burn,
         });
         let mut command = Command::new(&ffmpeg.path);
@@ -643,5 +665,30 @@ struct RemoveDir(PathBuf);
 impl Drop for RemoveDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_picture_on_screen_is_the_last_that_began() {
+        let title = Title {
+            source: PathBuf::new(),
+            fingerprint: String::new(),
+            timescale: 1,
+            starts: Vec::new(),
+            durations: Vec::new(),
+            pictures: vec![0.0, 1.0, 42.0],
+        };
+        assert_eq!(title.picture_since(38.0), Some(1.0));
+        assert_eq!(title.picture_since(42.0), Some(42.0));
+        assert_eq!(title.picture_since(0.5), Some(0.0));
+        let plain = Title {
+            pictures: Vec::new(),
+            ..title
+        };
+        assert_eq!(plain.picture_since(10.0), None);
     }
 }

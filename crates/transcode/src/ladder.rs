@@ -257,6 +257,7 @@ impl Rung<'_> {
             encoder: self.encoder,
             out_dir: self.work,
             // Ladders carry no subtitles burnt in: picture subtitles are a just-in-time choice.
+            picture_since: None,
             burn: None,
         }));
         let mut command = Command::new(&self.ffmpeg.path);

@@ -84,7 +84,7 @@ pub(crate) fn build<R: Read + Seek>(
         } else if let Err(why) = codec_config(ti.kind, entry, &mut index) {
             index.unsupported = Some(why);
         }
-        if index.unsupported.is_none() {
+        if index.unsupported.is_none() || index.is_image_subtitle() {
             by_number.insert(entry.number, tracks.len());
         }
         tracks.push(Building {
@@ -165,7 +165,9 @@ pub(crate) fn build<R: Read + Seek>(
 
     let mut out = Vec::with_capacity(tracks.len());
     for mut t in tracks {
-        if t.index.unsupported.is_none() && t.index.kind == TrackKind::Subtitle {
+        if t.index.kind == TrackKind::Subtitle
+            && (t.index.unsupported.is_none() || t.index.is_image_subtitle())
+        {
             finish_cues(&mut t);
         } else if t.index.unsupported.is_none() {
             finish(&mut t, &ns_to_ticks);

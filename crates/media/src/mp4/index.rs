@@ -72,7 +72,7 @@ pub(crate) fn build<R: Read + Seek>(
         if trak.timescale == 0 {
             t.unsupported = Some("the track's timescale is 0".into());
         }
-        if t.unsupported.is_none() {
+        if t.unsupported.is_none() || (t.is_image_subtitle() && trak.timescale > 0) {
             from_tables.push((out.len(), trak));
         }
         let negative_cts = trak.tables.ctts.iter().any(|&(_, off)| off < 0);

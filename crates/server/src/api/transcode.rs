@@ -164,11 +164,10 @@ async fn rendition(
         )
         .respond(method, headers);
     }
-    let title = Arc::new(Title::new(
-        &packaged.source,
-        &packaged.fingerprint,
-        &packaged.plan,
-    ));
+    let title = Arc::new(
+        Title::new(&packaged.source, &packaged.fingerprint, &packaged.plan)
+            .with_pictures(&packaged.index, burn),
+    );
     let position = packaged
         .index
         .tracks
