@@ -3,12 +3,25 @@
 //! every track, whatever its format, must give back that file's cues.
 
 use std::fs;
+use std::path::Path;
 
 mod common;
 use common::fixtures;
 
 use marquee_media::subtitle::{parse, parse_vtt, read_embedded, to_webvtt, Cue, SubtitleFormat};
-use marquee_media::{build_index_path, TrackKind};
+use marquee_media::{build_index_path, SampleIndex, TrackIndex, TrackKind};
+
+/// The sample index of `path` and its subtitle track with `codec`.
+fn subtitle_track(path: &Path, codec: &str) -> (SampleIndex, TrackIndex) {
+    let index = build_index_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let track = index
+        .tracks
+        .iter()
+        .find(|t| t.kind == TrackKind::Subtitle && t.codec == codec)
+        .cloned()
+        .unwrap_or_else(|| panic!("{} has no {codec} track", path.display()));
+    (index, track)
+}
 
 fn times_and_text(cues: &[Cue]) -> Vec<(u64, u64, String)> {
     cues.iter()
@@ -43,12 +56,7 @@ fn every_embedded_text_track_gives_the_same_cues() {
     ];
     for (file, codec, language) in cases {
         let path = dir.join(file);
-        let index = build_index_path(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let track = index
-            .tracks
-            .iter()
-            .find(|t| t.kind == TrackKind::Subtitle && t.codec == codec)
-            .unwrap_or_else(|| panic!("{file} has a {codec} track"));
+        let (index, track) = subtitle_track(&path, codec);
         assert!(
             track.is_text_subtitle(),
             "{file} {codec}: {:?}",
@@ -57,7 +65,7 @@ fn every_embedded_text_track_gives_the_same_cues() {
         assert!(!track.is_packageable(), "subtitles are not CMAF tracks");
         assert_eq!(track.language.as_deref(), language, "{file} {codec}");
         let file_handle = fs::File::open(&path).expect("open");
-        let cues = read_embedded(file_handle, track).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let cues = read_embedded(file_handle, &track).unwrap_or_else(|e| panic!("{file}: {e}"));
         // The times ffprobe reports for the track (ffmpeg may have shifted the SRT's times to
         // the file's start), the text the SRT had; one millisecond of rounding allowed.
         let got = times_and_text(&cues);
@@ -92,12 +100,7 @@ fn picture_subtitles_are_indexed_for_their_times_only() {
         ("vobsub.mp4", "dvd_subtitle", "s:0"),
     ] {
         let path = dir.join(file);
-        let index = build_index_path(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let track = index
-            .tracks
-            .iter()
-            .find(|t| t.kind == TrackKind::Subtitle && t.codec == codec)
-            .unwrap_or_else(|| panic!("{file} has a {codec} track"));
+        let (_, track) = subtitle_track(&path, codec);
         assert!(track.is_image_subtitle());
         assert!(!track.is_text_subtitle() && !track.is_packageable());
         assert!(
