@@ -468,10 +468,7 @@ impl FileMap {
     /// Whether the mapping (the file as it was when mapped) holds bytes `start..end`.
     fn check(&self, start: u64, end: u64) -> std::io::Result<()> {
         if start > end || end > self.len as u64 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "source file ended early",
-            ));
+            return Err(ended_early());
         }
         Ok(())
     }
@@ -519,10 +516,7 @@ impl FileMap {
         match e.raw_os_error() {
             // Kernels before 5.14 do not know the advice: the first send faults the pages in.
             Some(libc::EINVAL) => Ok(()),
-            Some(libc::EFAULT) => Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "source file ended early",
-            )),
+            Some(libc::EFAULT) => Err(ended_early()),
             _ => Err(e),
         }
     }
@@ -592,6 +586,12 @@ impl AsRef<[u8]> for MappedRange {
     }
 }
 
+/// A source shorter than its index says (truncated since it was indexed): the body ends in this
+/// error, so the client sees a short response rather than wrong bytes.
+fn ended_early() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "source file ended early")
+}
+
 fn page_size() -> u64 {
     // SAFETY: sysconf has no preconditions.
     let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
@@ -622,12 +622,7 @@ fn pread_append(
         let read =
             unsafe { libc::pread(file.as_raw_fd(), spare.as_mut_ptr().cast(), n - done, at) };
         match read {
-            0 => {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::UnexpectedEof,
-                    "source file ended early",
-                ))
-            }
+            0 => return Err(ended_early()),
             r if r > 0 => {
                 let r = r as usize;
                 // SAFETY: pread initialised these `r` bytes of the spare capacity.
