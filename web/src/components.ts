@@ -3,6 +3,15 @@ import { blurhashUrl, lazyImage } from "./images";
 import type { ContinueItem, Locked, TitleSummary } from "./api";
 import { clock } from "./dom";
 
+/** What an error says, for a status line. */
+export const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Puts `text` in a form's status line, as good news or bad. */
+export function setMsg(el: HTMLElement, text: string, ok: boolean) {
+  el.textContent = text;
+  el.className = `form-msg ${ok ? "form-ok" : "form-error"}`;
+}
+
 /**
  * A button for what cannot be undone: the first click only asks ("Confirm …" for five seconds),
  * the second runs it. `run` reports its own errors.

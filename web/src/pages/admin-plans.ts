@@ -2,16 +2,9 @@
 // streams, downloads), and give a user a plan with an optional end date or take it away.
 import { api, type AdminPlan, type Entitlement, type Library, type PlanFields, type SearchHit, type User } from "../api";
 import { debounce, formatUnix, h } from "../dom";
-import { notice, twoStepButton } from "../components";
+import { errorText, notice, setMsg, twoStepButton } from "../components";
 
 const HEIGHTS = [480, 720, 1080, 2160];
-
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
-function setMsg(el: HTMLElement, text: string, ok: boolean) {
-  el.textContent = text;
-  el.className = `form-msg ${ok ? "form-ok" : "form-error"}`;
-}
 
 /** "Every title" or "1 library · HBO · 2 titles". */
 function unlocks(p: AdminPlan, libraries: Library[]): string {
@@ -68,7 +61,7 @@ export function plansPanel(signal: AbortSignal): { el: HTMLElement; ready: Promi
           setMsg(listMsg, `Deleted ${p.name}.`, true);
           await reload();
         } catch (e) {
-          setMsg(listMsg, message(e), false);
+          setMsg(listMsg, errorText(e), false);
         }
       },
     });
@@ -135,7 +128,7 @@ export function plansPanel(signal: AbortSignal): { el: HTMLElement; ready: Promi
         }, `+ ${label}`, h("span", { class: "muted" }, hit.kind === "series" ? " · series" : " · film")));
       }) : [h("li", { class: "muted" }, "No series or film found.")]));
     } catch (e) {
-      if (!signal.aborted) found.replaceChildren(h("li", { class: "form-error" }, message(e)));
+      if (!signal.aborted) found.replaceChildren(h("li", { class: "form-error" }, errorText(e)));
     }
   }, 200);
   titleQ.addEventListener("input", () => searchTitles(titleQ.value));
@@ -204,7 +197,7 @@ export function plansPanel(signal: AbortSignal): { el: HTMLElement; ready: Promi
       resetForm();
       await reload();
     } catch (err) {
-      setMsg(formMsg, message(err), false);
+      setMsg(formMsg, errorText(err), false);
     }
   });
 
@@ -235,7 +228,7 @@ export function plansPanel(signal: AbortSignal): { el: HTMLElement; ready: Promi
       }
       await renderSubscriptions();
     } catch (err) {
-      setMsg(grantMsg, message(err), false);
+      setMsg(grantMsg, errorText(err), false);
     }
   });
 
@@ -264,6 +257,6 @@ export function plansPanel(signal: AbortSignal): { el: HTMLElement; ready: Promi
 
   el.append(list, listMsg, heading, form, formMsg, h("h3", null, "Users' plans"), subs, grantForm, grantMsg);
   renderLibraries([]);
-  const ready = reload().catch((e) => { if (!signal.aborted) el.append(notice(message(e), "error")); });
+  const ready = reload().catch((e) => { if (!signal.aborted) el.append(notice(errorText(e), "error")); });
   return { el, ready, reload };
 }

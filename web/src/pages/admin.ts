@@ -1,6 +1,6 @@
 import { api, session, type ScanStatus, type User } from "../api";
 import { formatUnix, h } from "../dom";
-import { notice, twoStepButton } from "../components";
+import { errorText, notice, setMsg, twoStepButton } from "../components";
 import type { PageContext } from "../router";
 import { plansPanel } from "./admin-plans";
 
@@ -149,23 +149,18 @@ export async function adminPage(main: HTMLElement, ctx: PageContext) {
 
   // Users
   const userList = h("div", { class: "table-wrap" });
-  const umsg = h("p", { class: "form-msg", role: "status", "aria-live": "polite" });
   // What a row's action did, under the table.
   const rowMsg = h("p", { id: "user-msg", class: "form-msg", role: "status", "aria-live": "polite" });
-  const say = (text: string, ok: boolean) => {
-    rowMsg.className = `form-msg ${ok ? "form-ok" : "form-error"}`;
-    rowMsg.textContent = text;
-  };
   const me = session.user?.id;
   // One change to one account, then the list again (the server says what it became).
   const act = async (button: HTMLButtonElement, run: () => Promise<string>) => {
     button.disabled = true;
     try {
-      say(await run(), true);
+      setMsg(rowMsg, await run(), true);
       renderUsers(await api.admin.users(signal));
     } catch (e) {
       button.disabled = false;
-      say(e instanceof Error ? e.message : String(e), false);
+      setMsg(rowMsg, errorText(e), false);
     }
   };
   const userActions = (u: User) => {
@@ -206,6 +201,7 @@ export async function adminPage(main: HTMLElement, ctx: PageContext) {
   const nu = h("input", { id: "nu-name", autocomplete: "off", required: true, autocapitalize: "none", spellcheck: "false" });
   const np = h("input", { id: "nu-pass", type: "password", autocomplete: "new-password", required: true, minlength: "8" });
   const na = h("input", { id: "nu-admin", type: "checkbox" });
+  const umsg = h("p", { class: "form-msg", role: "status", "aria-live": "polite" });
   const uform = h("form", { class: "inline-form", "aria-label": "Create a user" },
     h("div", { class: "field" }, h("label", { for: "nu-name" }, "User name"), nu),
     h("div", { class: "field" }, h("label", { for: "nu-pass" }, "Password (8+ characters)"), np),
