@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 async fn fetch(url: &str) -> Vec<u8> {
@@ -14,6 +14,11 @@ async fn fetch(url: &str) -> Vec<u8> {
     let body = resp.bytes().await.unwrap().to_vec();
     assert_eq!(status, 200, "{url}: {}", String::from_utf8_lossy(&body));
     body
+}
+
+/// [`serve_media`] with the fastest x264 preset: these tests check what is drawn, not quality.
+async fn serve_fast(data: &Path, media: &Path) -> (Server, Api) {
+    serve_media_with_env(data, media, &[("MARQUEE_TRANSCODE_PRESET", "ultrafast")]).await
 }
 
 /// Mean luma (0–255) of the `w`×`h` box at `x`,`y` of the frame shown at `at` seconds of the
@@ -69,12 +74,7 @@ async fn image_subtitles_are_burnt_into_every_level_when_chosen() {
         "Movies/Psi (2014)/Psi (2014).mp4",
         "vobsub.mp4",
     );
-    let (server, api) = serve_media_with_env(
-        data.path(),
-        media.path(),
-        &[("MARQUEE_TRANSCODE_PRESET", "ultrafast")],
-    )
-    .await;
+    let (server, api) = serve_fast(data.path(), media.path()).await;
     let id = id_of(&api.get("/api/v1/movies").await, "Chi");
 
     // Chromium plays the H.264 as it is; each picture subtitle is offered burnt in.
@@ -200,12 +200,7 @@ async fn a_picture_shown_long_before_a_seek_is_burnt_in_after_it() {
         "Movies/Omega (2015)/Omega (2015).mkv",
         "long_cue.mkv",
     );
-    let (server, api) = serve_media_with_env(
-        data.path(),
-        media.path(),
-        &[("MARQUEE_TRANSCODE_PRESET", "ultrafast")],
-    )
-    .await;
+    let (server, api) = serve_fast(data.path(), media.path()).await;
     let id = id_of(&api.get("/api/v1/movies").await, "Omega");
     let info = api.get(&format!("/api/v1/items/{id}/playback")).await;
     let hls = info["subtitles"][0]["burn_in"]["hls"]
@@ -276,12 +271,7 @@ async fn a_full_disk_is_a_clear_error_and_remuxed_titles_still_play() {
             return;
         }
     };
-    let (server, api) = serve_media_with_env(
-        data.path(),
-        media.path(),
-        &[("MARQUEE_TRANSCODE_PRESET", "ultrafast")],
-    )
-    .await;
+    let (server, api) = serve_fast(data.path(), media.path()).await;
     let movies = api.get("/api/v1/movies").await;
     let id = id_of(&movies, "Upsilon");
     let info = api.get(&format!("/api/v1/items/{id}/playback")).await;
